@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/**
+ * Ferry's whole configuration, read from the environment once and validated
+ * at start-up. Every setting is documented here with its default; the README
+ * table is generated from the same names.
+ */
+const MiB = 1024 * 1024;
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z.object({
+  /** PostgreSQL connection string. @default postgresql://postgres@127.0.0.1:5432/ferry */
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/ferry'),
+  /** Temporal frontend address. @default 127.0.0.1:7233 */
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  /** Temporal namespace. @default default */
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Task queue every Ferry worker polls. @default ferry */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('ferry'),
+  /** S3 endpoint; empty means AWS. @default http://127.0.0.1:9000 */
+  S3_ENDPOINT: z.string().default('http://127.0.0.1:9000'),
+  /** S3 region. @default us-east-1 */
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** S3 access key. @default ferryadmin */
+  S3_ACCESS_KEY_ID: z.string().min(1).default('ferryadmin'),
+  /** S3 secret key. @default ferryadmin-secret */
+  S3_SECRET_ACCESS_KEY: z.string().min(1).default('ferryadmin-secret'),
+  /** Path-style addressing (MinIO needs it). @default true */
+  S3_FORCE_PATH_STYLE: bool.default(true),
+  /** Bucket for uploads and staging when a request names none. @default ferry */
+  FERRY_BUCKET: z.string().min(3).default('ferry'),
+  /** Key prefix under which upload chunks are staged. @default .ferry-staging/ */
+  FERRY_STAGING_PREFIX: z.string().min(1).default('.ferry-staging/'),
+  /** HTTP port of the API. @default 8080 */
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Comma-separated bearer tokens accepted by the API. Required. */
+  API_TOKENS: z
+    .string()
+    .min(1, 'API_TOKENS must list at least one bearer token')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  /** 32-byte key (base64) that encrypts SFTP secrets at rest. Required. */
+  FERRY_SECRET_KEY: z
+    .string()
+    .refine((s) => Buffer.from(s, 'base64').length === 32, 'FERRY_SECRET_KEY must be 32 bytes, base64'),
+  /** Port of the worker's /metrics endpoint (0 disables it). @default 9464 */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Log level (pino). @default info */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Part size of SFTP→S3 multipart uploads, in MiB (grown for files over 10,000 parts). @default 16 */
+  TRANSFER_PART_MIB: z.coerce.number().int().min(5).max(512).default(16),
+  /** Outstanding SFTP read requests per transfer. @default 32 */
+  SFTP_READ_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  /** Bytes per SFTP read request. @default 65536 */
+  SFTP_READ_CHUNK_BYTES: z.coerce.number().int().min(4096).max(261120).default(65536),
+  /** Lifetime of an upload that has not been completed, in seconds. @default 86400 */
+  UPLOAD_TTL_SECONDS: z.coerce.number().int().min(1).default(86400),
+  /** Largest chunk the API accepts, in MiB. @default 256 */
+  UPLOAD_MAX_CHUNK_MIB: z.coerce.number().int().min(1).max(5120).default(256),
+});
+
+export type Config = Omit<z.infer<typeof schema>, 'TRANSFER_PART_MIB' | 'UPLOAD_MAX_CHUNK_MIB'> & {
+  transferPartBytes: number;
+  uploadMaxChunkBytes: number;
+  secretKey: Buffer;
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses and validates configuration; throws one error listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const { TRANSFER_PART_MIB, UPLOAD_MAX_CHUNK_MIB, ...rest } = parsed.data;
+  return {
+    ...rest,
+    transferPartBytes: TRANSFER_PART_MIB * MiB,
+    uploadMaxChunkBytes: UPLOAD_MAX_CHUNK_MIB * MiB,
+    secretKey: Buffer.from(rest.FERRY_SECRET_KEY, 'base64'),
+  };
+}

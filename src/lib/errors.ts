@@ -1,0 +1,50 @@
+/**
+ * Ferry's error catalogue. Each error knows its stable code and HTTP status;
+ * src/api/errors.ts is the one place that turns them into responses.
+ */
+export class FerryError extends Error {
+  override readonly name: string = 'FerryError';
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export class ValidationError extends FerryError {
+  override readonly name = 'ValidationError';
+  constructor(message: string, details?: unknown) {
+    super('invalid_request', 400, message, details);
+  }
+}
+
+export class UnauthorizedError extends FerryError {
+  override readonly name = 'UnauthorizedError';
+  constructor(message = 'a valid bearer token is required') {
+    super('unauthorized', 401, message);
+  }
+}
+
+export class NotFoundError extends FerryError {
+  override readonly name = 'NotFoundError';
+  constructor(what: string, id: string) {
+    super('not_found', 404, `${what} ${id} does not exist`);
+  }
+}
+
+export class ConflictError extends FerryError {
+  override readonly name = 'ConflictError';
+  constructor(message: string, details?: unknown) {
+    super('conflict', 409, message, details);
+  }
+}
+
+export class PayloadTooLargeError extends FerryError {
+  override readonly name = 'PayloadTooLargeError';
+  constructor(message: string) {
+    super('payload_too_large', 413, message);
+  }
+}

@@ -1,0 +1,25 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../config';
+
+export function createS3(config: Config): S3Client {
+  return new S3Client({
+    region: config.S3_REGION,
+    ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}),
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
+    // Checksums are computed by Ferry where it wants them (per part, SHA-256);
+    // the SDK's default CRC32 on every request would only cost CPU.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** Vendor error shapes, recognised in one place. */
+export function isS3NotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+}
+
+export function isNoSuchUpload(err: unknown): boolean {
+  return (err as { name?: string } | undefined)?.name === 'NoSuchUpload';
+}

@@ -1,0 +1,62 @@
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities';
+import { loadConfig } from './config';
+import { createDb } from './lib/db';
+import { createLogger } from './lib/logger';
+import { createS3 } from './lib/s3';
+import { createTemporalClient } from './lib/temporal';
+
+export interface FerryWorkerOptions {
+  connection: NativeConnection;
+  taskQueue: string;
+  /** A pre-built bundle (tests share one); otherwise workflows are bundled from source. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** Builds a worker that runs every Ferry workflow and activity. */
+export async function createFerryWorker(deps: ActivityDeps, options: FerryWorkerOptions): Promise<Worker> {
+  return await Worker.create({
+    connection: options.connection,
+    namespace: deps.config.TEMPORAL_NAMESPACE,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows') }),
+    activities: createActivities(deps),
+    // Activities stream files: a few at a time per worker keeps memory bounded.
+    maxConcurrentActivityTaskExecutions: 8,
+    shutdownGraceTime: '30 seconds',
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL, 'ferry-worker');
+  if (config.WORKER_METRICS_PORT > 0) {
+    Runtime.install({
+      telemetryOptions: {
+        metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } },
+      },
+    });
+  }
+  const db = createDb(config.DATABASE_URL);
+  const temporal = await createTemporalClient(config);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createFerryWorker(
+    { config, db, s3: createS3(config), temporal, log },
+    { connection, taskQueue: config.TEMPORAL_TASK_QUEUE },
+  );
+  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'ferry worker running');
+  // The SDK's Runtime turns SIGINT/SIGTERM into worker.shutdown(): in-flight
+  // activities get shutdownGraceTime to finish, then run() resolves.
+  await worker.run();
+  await Promise.allSettled([db.$disconnect(), temporal.connection.close(), connection.close()]);
+  log.info('ferry worker stopped');
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config';
+
+const required = { API_TOKENS: 'a,b', FERRY_SECRET_KEY: Buffer.alloc(32).toString('base64') };
+
+describe('configuration', () => {
+  it('applies the documented defaults when only the required settings are given', () => {
+    const c = loadConfig(required);
+    assert.equal(c.TEMPORAL_ADDRESS, '127.0.0.1:7233');
+    assert.equal(c.TEMPORAL_TASK_QUEUE, 'ferry');
+    assert.equal(c.transferPartBytes, 16 * 1024 * 1024);
+    assert.deepEqual(c.API_TOKENS, ['a', 'b']);
+    assert.equal(c.S3_FORCE_PATH_STYLE, true);
+  });
+
+  it('rejects a missing token list and a short secret key, naming both', () => {
+    assert.throws(
+      () => loadConfig({ FERRY_SECRET_KEY: 'c2hvcnQ=' }),
+      (err: unknown) =>
+        err instanceof ConfigError && /API_TOKENS/.test(err.message) && /FERRY_SECRET_KEY/.test(err.message),
+    );
+  });
+
+  it('rejects a part size below the S3 minimum of 5 MiB', () => {
+    assert.throws(() => loadConfig({ ...required, TRANSFER_PART_MIB: '4' }), /TRANSFER_PART_MIB/);
+  });
+});
