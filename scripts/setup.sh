@@ -14,8 +14,12 @@ stamp_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
 deps_stamp="node_modules/.ferry-deps"
 want="$(stamp_of package-lock.json)"
 if [[ ! -f $deps_stamp || "$(cat "$deps_stamp")" != "$want" ]]; then
-  log "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  log "installing npm dependencies"
+  # Not `npm ci`: the registry these machines reach serves only the Linux
+  # builds of @swc/core's optional platform packages, so the lock file cannot
+  # list the others and `npm ci` refuses it as out of sync. `npm install`
+  # still installs exactly the locked versions.
+  npm install --no-audit --no-fund --loglevel=error
   printf '%s\n' "$want" >"$deps_stamp"
 fi
 
@@ -25,7 +29,7 @@ if [[ ! -f $gen_stamp || "$(cat "$gen_stamp")" != "$want" ]]; then
   log "generating the Prisma client"
   # `prisma generate` does not run the schema engine, but looks for one and
   # would try to download it; any existing file satisfies the lookup.
-  PRISMA_SCHEMA_ENGINE_BINARY="${PRISMA_SCHEMA_ENGINE_BINARY:-$(command -v true)}" \
+  PRISMA_SCHEMA_ENGINE_BINARY="${PRISMA_SCHEMA_ENGINE_BINARY:-$(type -P true)}" \
     npx prisma generate >/dev/null
   printf '%s\n' "$want" >"$gen_stamp"
 fi

@@ -36,26 +36,40 @@ need_cmd() {
   command -v "$1" >/dev/null 2>&1 || die "'$1' is missing; install it: $2"
 }
 
-# wait_for DESCRIPTION TIMEOUT_SECONDS COMMAND...: poll instead of sleeping a
-# fixed time, so a fast start is not slowed down and a slow one still works.
-# COMMAND may itself call die (e.g. when the daemon exited) to stop early;
-# only its stdout is silenced so such a message stays visible.
-wait_for() {
-  local what="$1" timeout="$2" deadline
-  shift 2
-  deadline=$(($(date +%s) + timeout))
+# poll TIMEOUT_SECONDS COMMAND...: true as soon as COMMAND succeeds, false
+# at the deadline. Polling instead of fixed sleeps: fast starts stay fast and
+# slow ones still work. Only stdout is silenced, so messages stay visible.
+# COMMAND must bound its own run time (curl --max-time...): a hung daemon
+# accepts connections and never answers.
+poll() {
+  local deadline=$(($(date +%s) + $1))
+  shift
   until "$@" >/dev/null; do
-    if (($(date +%s) >= deadline)); then
-      die "$what: not ready after ${timeout}s"
-    fi
+    (($(date +%s) < deadline)) || return 1
     sleep 0.2
   done
+}
+
+# wait_for DESCRIPTION TIMEOUT_SECONDS COMMAND...: poll, or die at the deadline.
+# COMMAND may itself call die (e.g. when the daemon exited) to stop early.
+wait_for() {
+  local what="$1" timeout="$2"
+  shift 2
+  poll "$timeout" "$@" || die "$what: not ready after ${timeout}s"
 }
 
 # port_open HOST PORT: true when something accepts TCP connections there.
 # Uses bash's /dev/tcp so it needs no nc; the subshell closes the socket.
 port_open() {
   (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+# take_lock: serialize scripts that start or stop daemons (parallel test
+# workers may all run `up`). Held on fd 9 until the script exits.
+take_lock() {
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  exec 9>"$RUN_DIR/services.lock"
+  flock 9
 }
 
 pid_file() { printf '%s/%s.pid' "$RUN_DIR" "$1"; }
@@ -88,18 +102,77 @@ start_daemon() {
   mkdir -p "$LOG_DIR" "$RUN_DIR"
   # A background job of a non-interactive shell is never a group leader, so
   # setsid execs in place and $! is the daemon's own pid (= its pgid).
-  setsid nohup "$@" >>"$(log_file "$name")" 2>&1 </dev/null &
+  # fd 9 is the services lock (take_lock): the daemon must not inherit it,
+  # or the lock would stay held for as long as the daemon runs.
+  setsid nohup "$@" >>"$(log_file "$name")" 2>&1 </dev/null 9>&- &
   pid=$!
   printf '%s\n' "$pid" >"$(pid_file "$name")"
   log "$name: started (pid $pid, log ${LOG_DIR#"$ROOT"/}/$name.log)"
 }
 
-# alive_or_die NAME: used inside readiness checks so a daemon that crashed
-# during start-up fails at once, with the end of its log, not at the timeout.
+# pid_alive PID: the process exists and is not a zombie.
+pid_alive() {
+  local stat
+  stat="$(ps -o stat= -p "$1" 2>/dev/null)" && [[ $stat != Z* ]]
+}
+
+# alive_or_die NAME: die, showing the end of the daemon's log, unless its pid
+# is alive. Not is_running: just after the fork the child's command line is
+# still this script's, and a loaded machine shows that window.
 alive_or_die() {
-  is_running "$1" && return 0
+  pid_alive "$(read_pid "$1")" && return 0
   tail -n 15 "$(log_file "$1")" >&2 2>/dev/null || true
   die "$1 exited during start-up; see $(log_file "$1")"
+}
+
+# alive_and_ready NAME READY_FN: for a daemon being started; one that crashed
+# fails at once, with the end of its log, instead of at the timeout.
+alive_and_ready() {
+  alive_or_die "$1"
+  "$2"
+}
+
+# ready_or_gone NAME READY_FN: stops polling early when the daemon is gone.
+ready_or_gone() { ! is_running "$1" || "$2"; }
+
+# runs_command NAME COMMAND...: the running daemon was started as COMMAND, so
+# changed ports or paths mean a restart (sshd rewrites its process title but
+# keeps the command line in it).
+runs_command() {
+  local pid
+  pid="$(read_pid "$1")"
+  shift
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$*"
+}
+
+# start_if_needed NAME READY_FN TIMEOUT "PORT..." COMMAND...: nothing to do
+# when running and healthy; otherwise (re)start and wait until READY_FN
+# succeeds. A running daemon gets the whole timeout to answer before it is
+# restarted: a busy one (tests share two cores with it) must not be killed
+# under the tests' feet because one probe was slow.
+start_if_needed() {
+  local name="$1" ready="$2" timeout="$3" ports="$4" port
+  shift 4
+  if is_running "$name" && ! runs_command "$name" "$@"; then
+    log "$name: settings changed, restarting"
+    stop_pid "$name"
+  fi
+  if is_running "$name"; then
+    if poll "$timeout" ready_or_gone "$name" "$ready" && is_running "$name"; then
+      log "$name: already running"
+      return 0
+    fi
+    log "$name: running but not healthy, restarting"
+    stop_pid "$name"
+  fi
+  # A port held by a foreign process fails here with a clear message rather
+  # than as an obscure bind error in the daemon's log.
+  for port in $ports; do
+    ! port_open 127.0.0.1 "$port" || die "$name: port $port is already used by another process (see FERRY_*_PORT)"
+  done
+  start_daemon "$name" "$@"
+  wait_for "$name" "$timeout" alive_and_ready "$name" "$ready"
+  log "$name: ready"
 }
 
 # descendants PID: all processes below PID. Some daemons (sshd) put children
@@ -112,14 +185,13 @@ descendants() {
   done
 }
 
-# still_alive PID [PID...]: any listed process, or the first one's process
-# group, still exists.
+# still_alive PID [PID...]: any listed process, or any member of the first
+# one's process group, exists and is not a zombie. Zombies count as gone:
+# this machine's init reaps orphans only about once a second.
 still_alive() {
-  local p
-  for p in "$@"; do
-    kill -0 "$p" 2>/dev/null && return 0
-  done
-  kill -0 -- "-$1" 2>/dev/null
+  ps -eo pid=,pgid=,stat= | awk -v list=" $* " -v group="$1" '
+    $3 !~ /^Z/ && (index(list, " " $1 " ") || $2 == group) { found = 1 }
+    END { exit !found }'
 }
 
 # stop_pid NAME: TERM the daemon, its process group and its descendants; wait

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import SftpClient from 'ssh2-sftp-client';
+import type { Db } from '../../lib/db';
+import { decryptSecret } from '../../lib/secrets';
+
+/** Everything needed to log in to a server; built inside activities only, never passed through Temporal. */
+export interface SftpTarget {
+  serverId: string;
+  host: string;
+  port: number;
+  username: string;
+  password?: string;
+  privateKey?: string;
+  /** Pinned host key, OpenSSH form "SHA256:<base64>". */
+  hostKeyFingerprint: string;
+}
+
+/** Failure types the workflows and the API recognise. */
+export const SftpFailure = {
+  hostKeyMismatch: 'HostKeyMismatch',
+  authFailed: 'SftpAuthFailed',
+  serverNotFound: 'ServerNotFound',
+} as const;
+
+export function sha256Fingerprint(hostKey: Buffer): string {
+  return 'SHA256:' + createHash('sha256').update(hostKey).digest('base64').replace(/=+$/, '');
+}
+
+/** Accepts "SHA256:abc=", "sha256:abc" and bare base64; compares the base64 part. */
+export function normalizeFingerprint(fp: string): string {
+  return (
+    'SHA256:' +
+    fp
+      .trim()
+      .replace(/^sha256:/i, '')
+      .replace(/=+$/, '')
+  );
+}
+
+export async function loadSftpTarget(db: Db, secretKey: Buffer, serverId: string): Promise<SftpTarget> {
+  const server = await db.server.findUnique({ where: { id: serverId } });
+  if (!server) {
+    throw ApplicationFailure.nonRetryable(`server ${serverId} does not exist`, SftpFailure.serverNotFound);
+  }
+  return {
+    serverId,
+    host: server.host,
+    port: server.port,
+    username: server.username,
+    ...(server.passwordEnc ? { password: decryptSecret(secretKey, server.passwordEnc) } : {}),
+    ...(server.privateKeyEnc ? { privateKey: decryptSecret(secretKey, server.privateKeyEnc) } : {}),
+    hostKeyFingerprint: server.hostKeyFingerprint,
+  };
+}
+
+/**
+ * Connects and opens the SFTP subsystem. The host key must match the pinned
+ * fingerprint, and a mismatch or refused login is non-retryable: trying again
+ * cannot fix either. Network errors stay retryable.
+ */
+export async function openSftp(target: SftpTarget, readyTimeoutMs = 20_000): Promise<SftpClient> {
+  const expected = normalizeFingerprint(target.hostKeyFingerprint);
+  let presented: string | undefined;
+  const client = new SftpClient(`ferry-${target.serverId}`);
+  try {
+    await client.connect({
+      host: target.host,
+      port: target.port,
+      username: target.username,
+      ...(target.password !== undefined ? { password: target.password } : {}),
+      ...(target.privateKey !== undefined ? { privateKey: target.privateKey } : {}),
+      hostVerifier: (key: Buffer) => {
+        presented = sha256Fingerprint(key);
+        return presented === expected;
+      },
+      readyTimeout: readyTimeoutMs,
+      keepaliveInterval: 10_000,
+      keepaliveCountMax: 3,
+    });
+    return client;
+  } catch (err) {
+    // The half-open connection is torn down; its own error would hide the real one.
+    await client.end().catch(() => undefined);
+    throw classifyConnectError(err, target, expected, presented);
+  }
+}
+
+function classifyConnectError(err: unknown, target: SftpTarget, expected: string, presented?: string): Error {
+  const where = `${target.username}@${target.host}:${target.port}`;
+  const message = err instanceof Error ? err.message : String(err);
+  if (presented !== undefined && presented !== expected) {
+    return ApplicationFailure.nonRetryable(
+      `host key mismatch for ${where}: pinned ${expected}, server presented ${presented}`,
+      SftpFailure.hostKeyMismatch,
+    );
+  }
+  if (/authentication methods failed|authentication failed/i.test(message)) {
+    return ApplicationFailure.nonRetryable(`login refused for ${where}: ${message}`, SftpFailure.authFailed);
+  }
+  return err instanceof Error ? err : new Error(message);
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createApp } from '../../src/api/app';
+import { createTestDeps, type TestDeps } from '../helpers/deps';
+import { TEST_TOKEN } from '../helpers/env';
+import { startPrivateMinio } from '../helpers/private-minio';
+import { taskQueueFor, withWorker } from '../helpers/worker';
+
+type Minio = Awaited<ReturnType<typeof startPrivateMinio>>;
+
+async function serve(deps: TestDeps) {
+  const server = createApp(deps).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+async function readyz(base: string) {
+  const res = await fetch(`${base}/readyz`);
+  return { status: res.status, body: (await res.json()) as { checks: Record<string, { ok: boolean }> } };
+}
+
+describe('health and readiness', () => {
+  let minio: Minio;
+  let deps: TestDeps;
+  before(async () => {
+    minio = await startPrivateMinio();
+    deps = await createTestDeps({ S3_ENDPOINT: minio.endpoint });
+  });
+  after(async () => {
+    await deps.close();
+    await minio.destroy();
+  });
+
+  it('reports every dependency by name and answers 200 when all are reachable', async () => {
+    const api = await serve(deps);
+    try {
+      assert.equal((await fetch(`${api.base}/healthz`)).status, 200);
+      const { status, body } = await readyz(api.base);
+      assert.equal(status, 200);
+      assert.deepEqual(Object.keys(body.checks).sort(), ['database', 'objectStorage', 'temporal']);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('answers 503 naming the database when PostgreSQL is unreachable', async () => {
+    const broken = await createTestDeps({
+      S3_ENDPOINT: minio.endpoint,
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/ferry_test',
+    });
+    const api = await serve(broken);
+    try {
+      const { status, body } = await readyz(api.base);
+      assert.equal(status, 503);
+      assert.equal(body.checks.database?.ok, false);
+      assert.equal(body.checks.objectStorage?.ok, true);
+    } finally {
+      await api.close();
+      await broken.close();
+    }
+  });
+
+  it('answers 503 naming object storage while MinIO is stopped, and the worker keeps running', async (t) => {
+    const api = await serve(deps);
+    const taskQueue = taskQueueFor(t.name);
+    try {
+      await withWorker(deps, taskQueue, async () => {
+        await minio.stop();
+        const down = await readyz(api.base);
+        assert.equal(down.status, 503);
+        assert.equal(down.body.checks.objectStorage?.ok, false);
+        assert.equal(down.body.checks.database?.ok, true);
+        await minio.restart();
+        // The same worker still serves workflows once storage is back.
+        const result = await deps.temporal.workflow.execute('healthCheck', {
+          taskQueue,
+          workflowId: `${taskQueue}-after-restart`,
+        });
+        assert.deepEqual(result, { database: 'ok', objectStorage: 'ok' });
+        assert.equal((await readyz(api.base)).status, 200);
+      });
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('requires a bearer token on /v1 and answers unknown routes with the error shape', async () => {
+    const api = await serve(deps);
+    try {
+      const anonymous = await fetch(`${api.base}/v1/nothing-here`);
+      assert.equal(anonymous.status, 401);
+      assert.deepEqual(Object.keys(((await anonymous.json()) as { error: object }).error).sort(), [
+        'code',
+        'message',
+      ]);
+      const wrong = await fetch(`${api.base}/v1/nothing-here`, { headers: { authorization: 'Bearer nope' } });
+      assert.equal(wrong.status, 401);
+      const known = await fetch(`${api.base}/v1/nothing-here`, {
+        headers: { authorization: `Bearer ${TEST_TOKEN}` },
+      });
+      assert.equal(known.status, 404);
+      assert.equal(((await known.json()) as { error: { code: string } }).error.code, 'not_found');
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { openSftp, SftpFailure, type SftpTarget } from '../../src/activities/sftp/connection';
+import { sftpAccount } from '../helpers/env';
+
+const account = sftpAccount();
+const base: SftpTarget = {
+  serverId: 'test',
+  host: account.host,
+  port: account.port,
+  username: account.username,
+  hostKeyFingerprint: account.hostFingerprint,
+};
+
+async function failureOf(target: SftpTarget): Promise<ApplicationFailure> {
+  try {
+    const c = await openSftp(target);
+    await c.end();
+  } catch (err) {
+    assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('connection unexpectedly succeeded');
+}
+
+describe('SFTP connections to the pinned OpenSSH server', () => {
+  it('log in by private key and by password when the host key matches', async () => {
+    for (const creds of [
+      { privateKey: readFileSync(account.privateKeyFile, 'utf8') },
+      { password: account.password },
+    ]) {
+      const client = await openSftp({ ...base, ...creds });
+      assert.equal(typeof (await client.cwd()), 'string');
+      await client.end();
+    }
+  });
+
+  it('fail non-retryably, naming both fingerprints, when the host key does not match', async () => {
+    const wrong = 'SHA256:' + Buffer.alloc(32, 1).toString('base64').replace(/=+$/, '');
+    const failure = await failureOf({ ...base, password: account.password, hostKeyFingerprint: wrong });
+    assert.equal(failure.type, SftpFailure.hostKeyMismatch);
+    assert.equal(failure.nonRetryable, true);
+    assert.match(failure.message, /host key mismatch/);
+    assert.ok(failure.message.includes(account.hostFingerprint));
+  });
+
+  it('fail non-retryably when the password is wrong', async () => {
+    const failure = await failureOf({ ...base, password: 'not-the-password' });
+    assert.equal(failure.type, SftpFailure.authFailed);
+    assert.equal(failure.nonRetryable, true);
+  });
+});
