@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 /**
  * Ferry's whole configuration, read from the environment once and validated
- * at start-up. Every setting is documented here with its default; the README
- * table is generated from the same names.
+ * at start-up. Every setting is documented here with its default; a test
+ * checks that the README's configuration table lists each one.
  */
 const MiB = 1024 * 1024;
 
@@ -50,6 +50,8 @@ const schema = z.object({
     .refine((s) => Buffer.from(s, 'base64').length === 32, 'FERRY_SECRET_KEY must be 32 bytes, base64'),
   /** Port of the worker's /metrics endpoint (0 disables it). @default 9464 */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Secret that signs upload webhooks (servers carry their own). Empty disables signing. @default "" */
+  FERRY_WEBHOOK_SECRET: z.string().default(''),
   /** Log level (pino). @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Part size of SFTP→S3 multipart uploads, in MiB (grown for files over 10,000 parts). @default 16 */
@@ -63,6 +65,9 @@ const schema = z.object({
   /** Largest chunk the API accepts, in MiB. @default 256 */
   UPLOAD_MAX_CHUNK_MIB: z.coerce.number().int().min(1).max(5120).default(256),
 });
+
+/** Names of every setting, for documentation checks. */
+export const configKeys = Object.keys(schema.shape);
 
 export type Config = Omit<z.infer<typeof schema>, 'TRANSFER_PART_MIB' | 'UPLOAD_MAX_CHUNK_MIB'> & {
   transferPartBytes: number;

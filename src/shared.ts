@@ -3,7 +3,7 @@
  * deterministic workflow IDs that make Temporal de-duplicate Ferry's work.
  * Imported by workflow code too, so it must stay deterministic (no Node APIs).
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export interface Progress {
   /** Bytes (or units) done so far. */
@@ -25,3 +25,50 @@ export const workflowIds = {
   /** One assembly per upload, ever. */
   upload: (uploadId: string): string => `ferry-upload-${uploadId}`,
 };
+
+/** Input of the `transferFile` workflow: the Transfer row holds everything else (no secrets in history). */
+export interface TransferInput {
+  transferId: string;
+}
+
+/** Input of the `scanServer` workflow; `cursor` pages the start of transfers across continue-as-new. */
+export interface ScanInput {
+  serverId: string;
+  cursor?: string;
+  /** What earlier runs of this scan counted, carried across continue-as-new. */
+  totals?: ScanTotals;
+}
+
+/** What one scan did, summed over its runs; its progress is (started + alreadyStarted) of pending. */
+export interface ScanTotals {
+  /** Regular files listed. */
+  listed: number;
+  /** Files the globs selected but younger than minAgeSeconds (left for a later scan). */
+  young: number;
+  /** Files whose names cannot be object keys (logged by the worker). */
+  rejected: number;
+  /** File versions recorded for the first time. */
+  newVersions: number;
+  /** Rows waiting for their transfer workflow once listed (this scan's and earlier ones). */
+  pending: number;
+  /** Transfer workflows this scan started. */
+  started: number;
+  /** Transfer workflows already running or done (another scan or a retry got there first). */
+  alreadyStarted: number;
+}
+
+/** Input of the `uploadLifecycle` workflow, started when the upload is created. */
+export interface UploadInput {
+  uploadId: string;
+  /** The upload expires (staged chunks removed) unless completed within this many seconds. */
+  ttlSeconds: number;
+}
+
+/** Sent by `POST /v1/uploads/:id/complete` once the manifest is whole: assemble now. */
+export const uploadCompleteSignal = defineSignal('uploadComplete');
+
+/**
+ * Sent by the running transfer activity (after parts, throttled) so the
+ * transfer workflow's `progress` query can answer bytes done without I/O.
+ */
+export const transferProgressSignal = defineSignal<[{ done: number; total: number }]>('transferProgress');

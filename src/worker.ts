@@ -26,6 +26,10 @@ export async function createFerryWorker(deps: ActivityDeps, options: FerryWorker
     // Activities stream files: a few at a time per worker keeps memory bounded.
     maxConcurrentActivityTaskExecutions: 8,
     shutdownGraceTime: '30 seconds',
+    // Cancellation reaches an activity only in the answer to a heartbeat, and
+    // heartbeats are otherwise sent every 0.8 × heartbeatTimeout (24 s for
+    // transfers): flush them every 2 s so a cancelled transfer stops promptly.
+    maxHeartbeatThrottleInterval: '2 seconds',
   });
 }
 

@@ -1,5 +1,8 @@
 import type { ActivityDeps } from './deps';
 import { createHealthActivities } from './health';
+import { createScanActivities } from './scan';
+import { createTransferActivities } from './transfer';
+import { createUploadActivities } from './uploads';
 
 export type { ActivityDeps } from './deps';
 
@@ -7,6 +10,9 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
+    ...createScanActivities(deps),
+    ...createTransferActivities(deps),
+    ...createUploadActivities(deps),
   };
 }
 

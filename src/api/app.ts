@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { requireBearer } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFoundRoute } from './errors';
+import { bigintReplacer } from './json';
 import { healthRoutes } from './routes/health';
 import { v1Routes } from './routes';
 
@@ -10,6 +11,7 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.set('json replacer', bigintReplacer);
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'ferry_api_' });

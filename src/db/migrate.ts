@@ -60,7 +60,7 @@ export async function migrate(databaseUrl: string, dir = migrationsDir): Promise
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${name} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${name} failed: ${(err as Error).message}`, { cause: err });
       }
       ran.push(name);
     }

@@ -48,3 +48,11 @@ export class PayloadTooLargeError extends FerryError {
     super('payload_too_large', 413, message);
   }
 }
+
+/** A dependency (Temporal, the database) did not answer; the request may be repeated. */
+export class ServiceUnavailableError extends FerryError {
+  override readonly name = 'ServiceUnavailableError';
+  constructor(message: string) {
+    super('unavailable', 503, message);
+  }
+}

@@ -1,2 +1,5 @@
 // Every workflow the worker registers. Deterministic code only (lint enforces it).
 export { healthCheck } from './health';
+export { uploadLifecycle } from './upload';
+export { scanServer } from './scan';
+export { transferFile } from './transfer';

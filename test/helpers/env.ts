@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
+import { repoRoot } from './paths';
 
-export const repoRoot = path.resolve(__dirname, '../..');
+export { repoRoot };
 
 /** Values written by `scripts/services.sh up` (ports, credentials, SFTP test account). */
 function readServicesEnv(): Record<string, string> {
@@ -18,7 +19,7 @@ function readServicesEnv(): Record<string, string> {
     .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line.trim()))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => [m[1] as string, (m[2] as string).replace(/^['"]|['"]$/g, '')]);
-  return Object.fromEntries(entries);
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 export const servicesEnv = readServicesEnv();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import SftpClient from 'ssh2-sftp-client';
 import { sftpAccount, type SftpAccount } from './env';
@@ -44,7 +44,6 @@ export function writeRemoteFile(
 }
 
 function ownerOf(dir: string): { uid: number; gid: number } {
-  const { statSync } = require('node:fs') as typeof import('node:fs');
   const s = statSync(dir);
   return { uid: s.uid, gid: s.gid };
 }

@@ -22,7 +22,7 @@ describe('foundation: real services', () => {
 
   it('runs a workflow on the Temporal dev server with real activities', async (t) => {
     const taskQueue = taskQueueFor(t.name);
-    const result = await withWorker(deps, taskQueue, () =>
+    const result: unknown = await withWorker(deps, taskQueue, () =>
       deps.temporal.workflow.execute('healthCheck', { taskQueue, workflowId: `health-${randomUUID()}` }),
     );
     assert.deepEqual(result, { database: 'ok', objectStorage: 'ok' });

@@ -74,7 +74,7 @@ describe('health and readiness', () => {
         assert.equal(down.body.checks.database?.ok, true);
         await minio.restart();
         // The same worker still serves workflows once storage is back.
-        const result = await deps.temporal.workflow.execute('healthCheck', {
+        const result: unknown = await deps.temporal.workflow.execute('healthCheck', {
           taskQueue,
           workflowId: `${taskQueue}-after-restart`,
         });

@@ -1,7 +1,10 @@
 import type { Router } from 'express';
 import type { ApiDeps } from '../deps';
+import { serverRoutes } from './servers';
+import { transferRoutes } from './transfers';
+import { uploadRoutes } from './uploads';
 
 /** Every /v1 router, one per resource. Each file owns its paths. */
-export function v1Routes(_deps: ApiDeps): Router[] {
-  return [];
+export function v1Routes(deps: ApiDeps): Router[] {
+  return [serverRoutes(deps), transferRoutes(deps), uploadRoutes(deps)];
 }

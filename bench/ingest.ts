@@ -1,0 +1,206 @@
+/**
+ * SFTP → S3 ingest benchmark (issue 3): Ferry against `rclone copy`, from the
+ * same sshd into the same MinIO, in one run.
+ *   - one 1 GiB file: MB/s of each, ratio Ferry/rclone;
+ *   - 1,000 files of 64 KiB: files/s of each, Ferry through its real path
+ *     (a scan workflow that starts one transfer workflow per file);
+ *   - peak RSS (VmHWM) of a Ferry worker process that transfers one 100 MiB
+ *     file, and of a fresh one that transfers the 1 GiB file.
+ * Run: `npm run bench:ingest` (starts the local services). Last line: JSON.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { Server } from '../src/generated/prisma/client';
+import { workflowIds } from '../src/shared';
+import { createTestDeps, type TestDeps } from '../test/helpers/deps';
+import { sftpAccount } from '../test/helpers/env';
+import {
+  createTestServer,
+  createTransferRow,
+  startTransfer,
+  writeRandomFile,
+} from '../test/helpers/ingest-fixtures';
+import { repoRoot } from '../test/helpers/paths';
+import { waitFor } from '../test/helpers/wait';
+import { startWorkerProcess } from '../test/helpers/worker-process';
+
+const MiB = 1024 * 1024;
+const BUCKET = 'ferry-bench';
+const SMALL_FILES = 1000;
+const SMALL_SIZE = 64 * 1024;
+
+function prepareServices(): void {
+  execFileSync('bash', ['scripts/services.sh', 'up'], { cwd: repoRoot, stdio: 'inherit' });
+  const env = readFileSync(path.join(repoRoot, '.ferry/env'), 'utf8');
+  const testDb = /^TEST_DATABASE_URL=(.*)$/m.exec(env)?.[1] ?? '';
+  execFileSync('npx', ['tsx', 'scripts/migrate.ts'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+    env: { ...process.env, DATABASE_URL: testDb },
+  });
+}
+
+/** Peak resident set size of a process, from the kernel's high-water mark. */
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+/** One worker process per measurement, so its peak RSS belongs to that transfer alone. */
+async function ferryLarge(deps: TestDeps, server: Server, rel: string, size: number) {
+  const taskQueue = `bench-ingest-${randomUUID()}`;
+  const worker = await startWorkerProcess(taskQueue);
+  try {
+    const row = await createTransferRow(deps, server, rel);
+    const started = performance.now();
+    await (await startTransfer(deps, row, taskQueue)).result();
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, mbps: size / 1e6 / seconds, peakRssMiB: peakRssMiB(worker.child.pid ?? 0) };
+  } finally {
+    await worker.stop();
+  }
+}
+
+/** The real ingest path: a scan lists the directory and starts one transfer workflow per file. */
+async function ferrySmall(deps: TestDeps, server: Server) {
+  const taskQueue = `bench-ingest-${randomUUID()}`;
+  const worker = await startWorkerProcess(taskQueue, { TEMPORAL_TASK_QUEUE: taskQueue });
+  try {
+    const started = performance.now();
+    await deps.temporal.workflow.start('scanServer', {
+      taskQueue,
+      workflowId: workflowIds.scan(server.id),
+      args: [{ serverId: server.id }],
+    });
+    await waitFor(
+      `${SMALL_FILES} small transfers`,
+      async () =>
+        (await deps.db.transfer.count({ where: { serverId: server.id, status: 'completed' } })) ===
+        SMALL_FILES,
+      { timeoutMs: 15 * 60_000, intervalMs: 200 },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, filesPerSecond: SMALL_FILES / seconds };
+  } finally {
+    await worker.stop();
+  }
+}
+
+/** `rclone copy` with remotes from environment variables (no config file). */
+function rcloneCopy(from: string, to: string): number {
+  const account = sftpAccount();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    RCLONE_CONFIG_FSFTP_TYPE: 'sftp',
+    RCLONE_CONFIG_FSFTP_HOST: account.host,
+    RCLONE_CONFIG_FSFTP_PORT: String(account.port),
+    RCLONE_CONFIG_FSFTP_USER: account.username,
+    RCLONE_CONFIG_FSFTP_KEY_FILE: account.privateKeyFile,
+    // The account may only run internal-sftp: no remote md5sum/sha1sum commands.
+    RCLONE_CONFIG_FSFTP_DISABLE_HASHCHECK: 'true',
+    RCLONE_CONFIG_FSFTP_SHELL_TYPE: 'none',
+    RCLONE_CONFIG_FS3_TYPE: 's3',
+    RCLONE_CONFIG_FS3_PROVIDER: 'Minio',
+    RCLONE_CONFIG_FS3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID ?? 'ferryadmin',
+    RCLONE_CONFIG_FS3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY ?? 'ferryadmin-secret',
+    RCLONE_CONFIG_FS3_ENDPOINT: 'http://127.0.0.1:9000',
+    RCLONE_CONFIG_FS3_REGION: 'us-east-1',
+  };
+  // Debian's rclone 1.60 refuses any AWS_CA_BUNDLE with its own HTTP transport (plain HTTP here anyway).
+  delete env.AWS_CA_BUNDLE;
+  const started = performance.now();
+  const run = spawnSync('rclone', ['copy', from, to], { env, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`rclone copy ${from} failed: ${run.stderr}`);
+  return (performance.now() - started) / 1000;
+}
+
+async function emptyPrefix(deps: TestDeps, prefix: string): Promise<void> {
+  for (;;) {
+    const page = await deps.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key ?? '' }));
+    if (keys.length === 0) return;
+    await deps.s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys } }));
+  }
+}
+
+async function main(): Promise<void> {
+  prepareServices();
+  const deps = await createTestDeps({ FERRY_BUCKET: BUCKET });
+  const big = await createTestServer(deps, { bucket: BUCKET });
+  const small = await createTestServer(deps, { bucket: BUCKET, recursive: false });
+  const root = sftpAccount().root;
+  try {
+    console.log('writing fixtures: 1 GiB, 100 MiB and 1,000 × 64 KiB files of random bytes');
+    writeRandomFile(big, 'big-1g.bin', 1024 * MiB);
+    writeRandomFile(big, 'mid-100m.bin', 100 * MiB);
+    for (let i = 0; i < SMALL_FILES; i++)
+      writeRandomFile(small, `f${String(i).padStart(4, '0')}.bin`, SMALL_SIZE);
+
+    console.log('ferry: 100 MiB, then 1 GiB, each in a fresh worker process');
+    const mid = await ferryLarge(deps, big, 'mid-100m.bin', 100 * MiB);
+    const large = await ferryLarge(deps, big, 'big-1g.bin', 1024 * MiB);
+    console.log('rclone: 1 GiB');
+    const rcloneLargeSeconds = rcloneCopy(
+      `fsftp:${path.join(root, big.remoteDir, 'big-1g.bin')}`,
+      `fs3:${BUCKET}/rclone-${big.id}/`,
+    );
+    console.log(`ferry: scan of ${SMALL_FILES} small files`);
+    const smallFerry = await ferrySmall(deps, small);
+    console.log(`rclone: ${SMALL_FILES} small files`);
+    const rcloneSmallSeconds = rcloneCopy(
+      `fsftp:${path.join(root, small.remoteDir)}`,
+      `fs3:${BUCKET}/rclone-${small.id}/`,
+    );
+
+    const rcloneMbps = (1024 * MiB) / 1e6 / rcloneLargeSeconds;
+    const rcloneFilesPerSecond = SMALL_FILES / rcloneSmallSeconds;
+    const figures = {
+      largeFileBytes: 1024 * MiB,
+      ferryLargeMBps: round(large.mbps),
+      rcloneLargeMBps: round(rcloneMbps),
+      largeRatio: round(large.mbps / rcloneMbps),
+      smallFiles: SMALL_FILES,
+      ferrySmallFilesPerSec: round(smallFerry.filesPerSecond),
+      rcloneSmallFilesPerSec: round(rcloneFilesPerSecond),
+      smallRatio: round(smallFerry.filesPerSecond / rcloneFilesPerSecond),
+      ferryPeakRssMiB100M: round(mid.peakRssMiB),
+      ferryPeakRssMiB1G: round(large.peakRssMiB),
+      rssGrowthMiB: round(large.peakRssMiB - mid.peakRssMiB),
+      ferryMidMBps: round(mid.mbps),
+    };
+    console.log('');
+    console.log('                       ferry        rclone     ferry/rclone');
+    console.log(
+      `1 GiB file (MB/s)   ${pad(figures.ferryLargeMBps)}  ${pad(figures.rcloneLargeMBps)}  ${pad(figures.largeRatio)}`,
+    );
+    console.log(
+      `64 KiB files (f/s)  ${pad(figures.ferrySmallFilesPerSec)}  ${pad(figures.rcloneSmallFilesPerSec)}  ${pad(figures.smallRatio)}`,
+    );
+    console.log(
+      `ferry worker peak RSS: ${figures.ferryPeakRssMiB100M} MiB (100 MiB file), ${figures.ferryPeakRssMiB1G} MiB (1 GiB file)`,
+    );
+    console.log(
+      `targets: large ≥ 1.0× rclone: ${figures.largeRatio >= 1}; RSS(1 GiB) − RSS(100 MiB) ≤ 32 MiB: ${figures.rssGrowthMiB <= 32}; small ≥ 0.5× rclone: ${figures.smallRatio >= 0.5}`,
+    );
+    console.log(JSON.stringify(figures));
+  } finally {
+    for (const server of [big, small]) {
+      rmSync(path.join(root, server.remoteDir), { recursive: true, force: true });
+      await emptyPrefix(deps, server.keyPrefix);
+      await emptyPrefix(deps, `rclone-${server.id}/`);
+      await deps.db.server.delete({ where: { id: server.id } });
+    }
+    await deps.close();
+  }
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+const pad = (n: number) => String(n).padStart(10);
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Upload" ADD COLUMN     "assembly" JSONB,
+ADD COLUMN     "multipartUploadId" TEXT;

@@ -1,0 +1,146 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { type AfterTransferAction, Prisma } from '../../generated/prisma/client';
+import { decryptSecret } from '../../lib/secrets';
+import { sendWebhook, WebhookError } from '../../lib/webhook';
+import type { TransferInput } from '../../shared';
+import type { ActivityDeps } from '../deps';
+import { loadSftpTarget } from '../sftp/connection';
+import { rawSftp, SftpPool } from '../sftp/pool';
+import { type AfterTransferDone, applyAction } from './after-transfer';
+import { TransferFailure } from './failures';
+import { TransferRun } from './run';
+import { abortUpload } from './s3-objects';
+
+export { TransferFailure } from './failures';
+
+/** What the workflow learns from a transfer: no secrets, only what it needs to decide the next steps. */
+export interface TransferOutcome {
+  status: 'completed' | 'skipped';
+  sha256: string;
+  size: number;
+  afterTransfer: AfterTransferAction;
+  /** The server has a webhook to call. */
+  notify: boolean;
+}
+
+export type FinalTransferStatus = 'completed' | 'skipped' | 'failed' | 'cancelled';
+
+export function createTransferActivities(deps: ActivityDeps) {
+  const { db, config } = deps;
+  const sftpPool = new SftpPool(deps.log);
+
+  async function loadRow(transferId: string) {
+    const row = await db.transfer.findUnique({ where: { id: transferId }, include: { server: true } });
+    if (!row) {
+      throw ApplicationFailure.nonRetryable(
+        `transfer ${transferId} does not exist`,
+        TransferFailure.invalidTransfer,
+      );
+    }
+    return row;
+  }
+
+  return {
+    /**
+     * Streams one file version from SFTP into its object and verifies it.
+     * Long-running: heartbeats, resumes from its checkpoint, honours cancellation.
+     */
+    async transferToS3({ transferId }: TransferInput): Promise<TransferOutcome> {
+      const ctx = Context.current();
+      const row = await loadRow(transferId);
+      await db.transfer.update({
+        where: { id: transferId },
+        data: {
+          status: 'running',
+          attempts: ctx.info.attempt,
+          startedAt: row.startedAt ?? new Date(),
+          error: null,
+        },
+      });
+      const log = deps.log.child({
+        workflowId: ctx.info.workflowExecution?.workflowId,
+        transferId,
+        serverId: row.serverId,
+      });
+      const target = await loadSftpTarget(db, config.secretKey, row.serverId);
+      const result = await sftpPool.use(target, (client) =>
+        new TransferRun(deps, ctx, row, log).execute(rawSftp(client)),
+      );
+      return {
+        ...result,
+        size: Number(row.size),
+        afterTransfer: row.server.afterTransfer,
+        notify: Boolean(row.server.webhookUrl),
+      };
+    },
+
+    /** keep | delete | move the source; the workflow calls it only after the object was verified. */
+    async applyAfterTransfer({ transferId }: TransferInput): Promise<AfterTransferDone> {
+      const row = await loadRow(transferId);
+      if (row.server.afterTransfer === 'keep') return 'kept';
+      const log = deps.log.child({ transferId, serverId: row.serverId });
+      const target = await loadSftpTarget(db, config.secretKey, row.serverId);
+      return await sftpPool.use(target, (client) => applyAction(client, row, log));
+    },
+
+    /**
+     * Records the final status. A failed or cancelled transfer must not leave
+     * a multipart upload behind (storage bills for its parts): abort it here.
+     */
+    async markTransfer(input: {
+      transferId: string;
+      status: FinalTransferStatus;
+      error?: string;
+    }): Promise<void> {
+      const row = await loadRow(input.transferId);
+      const ending = input.status === 'failed' || input.status === 'cancelled';
+      if (ending && row.uploadId) {
+        await abortUpload(deps.s3, { Bucket: row.bucket, Key: row.objectKey }, row.uploadId);
+      }
+      await db.transfer.update({
+        where: { id: input.transferId },
+        data: {
+          status: input.status,
+          error: input.error ?? null,
+          finishedAt: new Date(),
+          ...(ending ? { uploadId: null, checkpoint: Prisma.DbNull } : {}),
+        },
+      });
+    },
+
+    /** Calls the server's webhook (HMAC-signed with its secret) with the transfer's outcome. */
+    async notifyTransfer(input: {
+      transferId: string;
+      event: 'transfer.completed' | 'transfer.failed';
+    }): Promise<void> {
+      const row = await loadRow(input.transferId);
+      const { server } = row;
+      if (!server.webhookUrl) return;
+      const secret = server.webhookSecretEnc
+        ? decryptSecret(config.secretKey, server.webhookSecretEnc)
+        : undefined;
+      try {
+        await sendWebhook(server.webhookUrl, secret, {
+          event: input.event,
+          transferId: row.id,
+          workflowId: row.workflowId,
+          serverId: row.serverId,
+          remotePath: row.remotePath,
+          size: Number(row.size),
+          mtimeMs: Number(row.mtimeMs),
+          bucket: row.bucket,
+          objectKey: row.objectKey,
+          sha256: row.sha256,
+          status: row.status,
+          error: row.error,
+        });
+      } catch (err) {
+        if (err instanceof WebhookError && !err.retryable) {
+          throw ApplicationFailure.nonRetryable(err.message, TransferFailure.webhookRejected);
+        }
+        throw err;
+      }
+    },
+  };
+}

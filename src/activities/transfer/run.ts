@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import { type Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { SFTPWrapper } from 'ssh2';
+import { Prisma, type Server, type Transfer } from '../../generated/prisma/client';
+import type { Logger } from '../../lib/logger';
+import type { ActivityDeps } from '../deps';
+import {
+  type Checkpoint,
+  checkpointMatches,
+  latestCheckpoint,
+  parseCheckpoint,
+  partSizeFor,
+} from './checkpoint';
+import { TransferFailure } from './failures';
+import { type MultipartJob, uploadRemainingParts } from './multipart';
+import { ProgressReporter } from './progress';
+import {
+  abortUpload,
+  completeUpload,
+  compositeChecksum,
+  createUpload,
+  deleteObject,
+  describeObject,
+  listParts,
+  type ObjectRef,
+  putWhole,
+  sameChecksum,
+  type StoredObject,
+  tagSha256,
+} from './s3-objects';
+import { assertUnchanged, hashRemote, readWhole, type ReadTuning, type SourceFile } from './source';
+
+export interface RunResult {
+  status: 'completed' | 'skipped';
+  sha256: string;
+}
+
+/**
+ * One attempt of one file version's transfer. Files of at most one part go
+ * in a single PutObject; larger ones through a multipart upload that resumes
+ * from the checkpoint of an earlier attempt. Either way the object is
+ * verified (size, storage checksum, sha256 tag) before the attempt succeeds.
+ */
+export class TransferRun {
+  private readonly ref: ObjectRef;
+  private readonly file: SourceFile;
+  private readonly tuning: ReadTuning;
+  private readonly progress: ProgressReporter;
+
+  constructor(
+    private readonly deps: ActivityDeps,
+    private readonly ctx: Context,
+    private readonly row: Transfer & { server: Server },
+    private readonly log: Logger,
+  ) {
+    this.ref = { Bucket: row.bucket, Key: row.objectKey };
+    this.file = { path: row.remotePath, size: Number(row.size), mtimeMs: Number(row.mtimeMs) };
+    this.tuning = {
+      chunkBytes: deps.config.SFTP_READ_CHUNK_BYTES,
+      concurrency: deps.config.SFTP_READ_CONCURRENCY,
+    };
+    this.progress = new ProgressReporter(ctx, deps.temporal, log, this.file.size);
+  }
+
+  async execute(sftp: SFTPWrapper): Promise<RunResult> {
+    try {
+      await assertUnchanged(sftp, this.file, 'before transfer');
+      if (this.row.uploadId) {
+        const resumed = await this.resume(sftp, this.row.uploadId);
+        if (resumed) return resumed;
+      }
+      const existing = await describeObject(this.deps.s3, this.ref);
+      const partSize = partSizeFor(this.file.size, this.deps.config.transferPartBytes);
+      if (this.file.size <= partSize) return await this.single(sftp, existing);
+      if (existing?.size === this.file.size && existing.sha256) {
+        const sha256 = await hashRemote(sftp, this.file, partSize, this.tuning, this.ctx.cancellationSignal);
+        if (sha256 === existing.sha256) return await this.skipped(sha256);
+      }
+      const uploadId = await createUpload(this.deps.s3, this.ref);
+      const cp: Checkpoint = { uploadId, partSize, offset: 0, hashState: '', parts: [] };
+      await this.saveCheckpoint(cp);
+      return await this.multipart(sftp, cp);
+    } catch (err) {
+      // A retry resumes the multipart upload; a failure that ends the transfer (or a cancel) discards it.
+      const nonRetryable = err instanceof ApplicationFailure && err.nonRetryable;
+      if (nonRetryable || this.ctx.cancellationDetails?.cancelRequested) {
+        // The workflow's final markTransfer aborts it too, should this fail.
+        await this.discardUpload().catch((abortErr: unknown) =>
+          this.log.error({ err: abortErr }, 'could not abort the multipart upload'),
+        );
+      }
+      throw err;
+    } finally {
+      this.progress.stop();
+    }
+  }
+
+  /** Picks up the multipart upload of an earlier attempt; undefined when it cannot be used. */
+  private async resume(sftp: SFTPWrapper, uploadId: string): Promise<RunResult | undefined> {
+    const cp = latestCheckpoint([
+      parseCheckpoint(this.row.checkpoint, uploadId),
+      parseCheckpoint(this.ctx.info.heartbeatDetails, uploadId),
+    ]);
+    const listed = await listParts(this.deps.s3, this.ref, uploadId);
+    if (!listed) {
+      // Gone: completed by an attempt that died before recording it, or aborted.
+      if (cp?.offset === this.file.size && (await this.isCompletedUpload(cp))) {
+        const { sha256 } = await uploadRemainingParts(this.job(sftp), cp);
+        return await this.finish(sha256, compositeChecksum(cp.parts), false);
+      }
+      this.log.warn({ uploadId }, 'multipart upload no longer exists; starting over');
+    } else if (cp && checkpointMatches(cp, listed, this.file.size)) {
+      this.log.info({ uploadId, offset: cp.offset, parts: cp.parts.length }, 'resuming multipart upload');
+      return await this.multipart(sftp, cp);
+    } else {
+      this.log.warn({ uploadId }, 'checkpoint does not match the parts in storage; starting over');
+    }
+    await this.discardUpload();
+    return undefined;
+  }
+
+  private async isCompletedUpload(cp: Checkpoint): Promise<boolean> {
+    const stored = await describeObject(this.deps.s3, this.ref);
+    return (
+      stored?.size === this.file.size &&
+      stored.checksum !== undefined &&
+      sameChecksum(stored.checksum, compositeChecksum(cp.parts))
+    );
+  }
+
+  private job(sftp: SFTPWrapper): MultipartJob {
+    return {
+      s3: this.deps.s3,
+      sftp,
+      ref: this.ref,
+      file: this.file,
+      tuning: this.tuning,
+      signal: this.ctx.cancellationSignal,
+      saveCheckpoint: (cp) => this.saveCheckpoint(cp),
+    };
+  }
+
+  private async multipart(sftp: SFTPWrapper, cp: Checkpoint): Promise<RunResult> {
+    await this.recordAttempt(cp.offset);
+    const { checkpoint, sha256 } = await uploadRemainingParts(this.job(sftp), cp);
+    // Bytes read from a file that changed meanwhile are not this version: never commit them.
+    await assertUnchanged(sftp, this.file, 'after reading');
+    await completeUpload(this.deps.s3, this.ref, checkpoint.uploadId, checkpoint.parts);
+    return await this.finish(sha256, compositeChecksum(checkpoint.parts), false);
+  }
+
+  private async single(sftp: SFTPWrapper, existing: StoredObject | undefined): Promise<RunResult> {
+    await this.recordAttempt(0);
+    const data = await readWhole(sftp, this.file, this.tuning, this.ctx.cancellationSignal);
+    const digest = createHash('sha256').update(data).digest();
+    const sha256 = digest.toString('hex');
+    if (existing?.size === this.file.size && existing.sha256 === sha256) return await this.skipped(sha256);
+    await assertUnchanged(sftp, this.file, 'after reading');
+    await putWhole(this.deps.s3, this.ref, data, digest);
+    return await this.finish(sha256, digest.toString('base64'), true);
+  }
+
+  /** Records the SHA-256 with the object, verifies the object, and the row. */
+  private async finish(sha256: string, checksum: string, tagged: boolean): Promise<RunResult> {
+    if (!tagged) await tagSha256(this.deps.s3, this.ref, sha256);
+    await this.verify(sha256, checksum);
+    await this.deps.db.transfer.update({
+      where: { id: this.row.id },
+      data: { sha256, bytesDone: this.file.size, uploadId: null, checkpoint: Prisma.DbNull },
+    });
+    // No progress signal for the end: the workflow learns it from the result (one task fewer per file).
+    return { status: 'completed', sha256 };
+  }
+
+  private async verify(sha256: string, checksum: string): Promise<void> {
+    const stored = await describeObject(this.deps.s3, this.ref);
+    const problems: string[] = [];
+    if (!stored) problems.push('object is missing after upload');
+    else {
+      if (stored.size !== this.file.size) problems.push(`size ${stored.size}, expected ${this.file.size}`);
+      if (stored.checksum && !sameChecksum(stored.checksum, checksum)) {
+        problems.push(`storage checksum ${stored.checksum}, expected ${checksum}`);
+      }
+      if (stored.sha256 !== sha256)
+        problems.push(`sha256 tag ${stored.sha256 ?? 'missing'}, expected ${sha256}`);
+    }
+    if (problems.length === 0) return;
+    await deleteObject(this.deps.s3, this.ref);
+    throw ApplicationFailure.nonRetryable(
+      `s3://${this.ref.Bucket}/${this.ref.Key} failed verification (${problems.join('; ')}); object deleted`,
+      TransferFailure.checksumMismatch,
+    );
+  }
+
+  private async skipped(sha256: string): Promise<RunResult> {
+    this.log.info({ sha256 }, 'identical object already stored; skipping upload');
+    await this.deps.db.transfer.update({
+      where: { id: this.row.id },
+      data: { sha256, bytesDone: this.file.size },
+    });
+    return { status: 'skipped', sha256 };
+  }
+
+  private async saveCheckpoint(cp: Checkpoint): Promise<void> {
+    await this.deps.db.transfer.update({
+      where: { id: this.row.id },
+      data: { uploadId: cp.uploadId, checkpoint: cp, bytesDone: cp.offset },
+    });
+    this.progress.update(cp.offset, cp);
+  }
+
+  private async recordAttempt(startOffset: number): Promise<void> {
+    await this.deps.db.transferAttempt.create({
+      data: { transferId: this.row.id, attempt: this.ctx.info.attempt, startOffset: BigInt(startOffset) },
+    });
+  }
+
+  /** Aborts the multipart upload recorded on the row (if any) and forgets it. */
+  private async discardUpload(): Promise<void> {
+    const current = await this.deps.db.transfer.findUnique({ where: { id: this.row.id } });
+    if (!current?.uploadId) return;
+    await abortUpload(this.deps.s3, this.ref, current.uploadId);
+    await this.deps.db.transfer.update({
+      where: { id: this.row.id },
+      data: { uploadId: null, checkpoint: Prisma.DbNull, bytesDone: 0 },
+    });
+  }
+}

@@ -1,0 +1,157 @@
+import {
+  CompleteMultipartUploadCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Upload } from '../../generated/prisma/client';
+import { isNoSuchUpload } from '../../lib/s3';
+import { stagingPrefix } from '../../lib/upload-staging';
+import type { ActivityDeps } from '../deps';
+import { planParts } from './plan';
+import { whileHeartbeating } from './heartbeat';
+import { finalMetadata } from './prepare';
+import { deleteStaged, loadManifest, transitionUpload } from './store';
+import type { AssemblyStats, UploadOutcome } from './types';
+
+export interface FinishInput {
+  uploadId: string;
+  multipartUploadId: string | null;
+  /** Size of the assembled file, from the validated manifest. */
+  size: number;
+  stats: AssemblyStats;
+}
+
+interface UploadedPart {
+  PartNumber: number;
+  ETag: string;
+  Size: number;
+}
+
+function outcomeOf(upload: Upload, stats: AssemblyStats): UploadOutcome {
+  return {
+    uploadId: upload.id,
+    status: 'completed',
+    bucket: upload.bucket,
+    key: upload.objectKey,
+    size: Number(upload.size ?? 0),
+    sha256: upload.sha256,
+    assembly: stats,
+  };
+}
+
+export function createFinishActivities({ db, s3, config }: ActivityDeps) {
+  async function allParts(upload: Upload, UploadId: string): Promise<UploadedPart[]> {
+    const parts: UploadedPart[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListPartsCommand({
+          Bucket: upload.bucket,
+          Key: upload.objectKey,
+          UploadId,
+          PartNumberMarker: marker,
+        }),
+      );
+      for (const p of page.Parts ?? []) {
+        parts.push({ PartNumber: p.PartNumber ?? 0, ETag: p.ETag ?? '', Size: p.Size ?? -1 });
+      }
+      marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+    } while (marker);
+    return parts;
+  }
+
+  /** Completes the multipart upload; a retry after a crash recognises the object it already completed. */
+  async function completeMultipart(upload: Upload, UploadId: string): Promise<void> {
+    const planned = planParts(await loadManifest(db, upload.id));
+    let parts: UploadedPart[];
+    try {
+      parts = await allParts(upload, UploadId);
+    } catch (err) {
+      if (isNoSuchUpload(err) && (await isOurObject(upload))) return;
+      throw err;
+    }
+    const sizes = new Map(parts.map((p) => [p.PartNumber, p.Size]));
+    const wrong = planned.find((p) => sizes.get(p.partNumber) !== p.size);
+    if (wrong || parts.length !== planned.length) {
+      throw ApplicationFailure.nonRetryable(
+        `multipart upload holds ${parts.length} parts, ${planned.length} planned` +
+          (wrong ? `; part ${wrong.partNumber} is missing or has the wrong size` : ''),
+        'PartsMismatch',
+      );
+    }
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: upload.bucket,
+        Key: upload.objectKey,
+        UploadId,
+        MultipartUpload: { Parts: parts.map(({ PartNumber, ETag }) => ({ PartNumber, ETag })) },
+      }),
+    );
+  }
+
+  async function isOurObject(upload: Upload): Promise<boolean> {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: upload.bucket, Key: upload.objectKey }));
+    return head.Metadata?.['ferry-upload-id'] === upload.id;
+  }
+
+  /** Completes the object, checks its size, links it to the row (completed) and removes the staged chunks. */
+  async function finish({ uploadId, multipartUploadId, size, stats }: FinishInput): Promise<UploadOutcome> {
+    const upload = await db.upload.findUniqueOrThrow({ where: { id: uploadId } });
+    if (upload.status !== 'completed') {
+      if (upload.status !== 'processing') {
+        throw ApplicationFailure.nonRetryable(
+          `upload ${uploadId} is ${upload.status}`,
+          'UploadNotProcessing',
+        );
+      }
+      if (multipartUploadId) {
+        await completeMultipart(upload, multipartUploadId);
+      } else {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: upload.bucket,
+            Key: upload.objectKey,
+            Body: '',
+            ContentType: upload.contentType,
+            Metadata: finalMetadata(upload),
+          }),
+        );
+      }
+      const head = await s3.send(new HeadObjectCommand({ Bucket: upload.bucket, Key: upload.objectKey }));
+      if (head.ContentLength !== size) {
+        throw ApplicationFailure.nonRetryable(
+          `final object is ${head.ContentLength} bytes, expected ${size}`,
+          'SizeMismatch',
+        );
+      }
+      const linked = await transitionUpload(db, uploadId, ['processing'], 'completed', {
+        size,
+        completedAt: new Date(),
+        multipartUploadId: null,
+        assembly: { ...stats },
+      });
+      if (!linked) {
+        const now = await db.upload.findUniqueOrThrow({
+          where: { id: uploadId },
+          select: { status: true },
+        });
+        throw ApplicationFailure.nonRetryable(
+          `upload ${uploadId} became ${now.status} while finishing`,
+          'Raced',
+        );
+      }
+    }
+    await deleteStaged(s3, config.FERRY_BUCKET, stagingPrefix(config.FERRY_STAGING_PREFIX, uploadId));
+    const done = await db.upload.findUniqueOrThrow({ where: { id: uploadId } });
+    return outcomeOf(done, (done.assembly as unknown as AssemblyStats | null) ?? stats);
+  }
+
+  return {
+    async finishUploadAssembly(input: FinishInput): Promise<UploadOutcome> {
+      // Heartbeats only prove liveness: once started, completing the object runs to its end.
+      return await whileHeartbeating(() => finish(input));
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { CreateMultipartUploadCommand, ListPartsCommand } from '@aws-sdk/client-s3';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Upload } from '../../generated/prisma/client';
+import { isNoSuchUpload } from '../../lib/s3';
+import { stagingPrefix } from '../../lib/upload-staging';
+import type { ActivityDeps } from '../deps';
+import { batchParts, planParts, type ManifestChunk } from './plan';
+import { whileHeartbeating } from './heartbeat';
+import { abortMultipart, listStaged, loadManifest, transitionUpload } from './store';
+import type { AssemblyPlan } from './types';
+
+const bad = (message: string): ApplicationFailure =>
+  ApplicationFailure.nonRetryable(message, 'InvalidManifest');
+
+/** Metadata of the final object; `ferry-upload-id` lets a retried finish recognise its own object. */
+export function finalMetadata(upload: Upload): Record<string, string> {
+  return { 'ferry-upload-id': upload.id, ...(upload.sha256 ? { sha256: upload.sha256 } : {}) };
+}
+
+/** No gaps, the declared size, and every chunk staged with its recorded size. */
+function validateManifest(upload: Upload, chunks: ManifestChunk[], staged: Map<string, number>): number {
+  const gaps = chunks.map((c, i) => (c.index === i ? -1 : i)).filter((i) => i >= 0);
+  if (gaps.length) throw bad(`manifest has a gap at chunk ${gaps[0]}`);
+  const size = chunks.reduce((n, c) => n + c.size, 0);
+  if (upload.size !== null && BigInt(size) !== upload.size) {
+    throw bad(`chunks add up to ${size} bytes, the upload declared ${upload.size}`);
+  }
+  for (const c of chunks) {
+    const found = staged.get(c.stagingKey);
+    if (found !== c.size) {
+      throw bad(
+        `staged chunk ${c.index} is ${found === undefined ? 'missing' : `${found} bytes`}, expected ${c.size}`,
+      );
+    }
+  }
+  return size;
+}
+
+export function createPrepareActivities({ db, s3, config }: ActivityDeps) {
+  /** The multipart upload recorded on the row if it still exists, else a new one (recorded first-writer-wins). */
+  async function ensureMultipart(upload: Upload): Promise<string> {
+    const Bucket = upload.bucket;
+    const Key = upload.objectKey;
+    if (upload.multipartUploadId) {
+      try {
+        await s3.send(new ListPartsCommand({ Bucket, Key, UploadId: upload.multipartUploadId, MaxParts: 1 }));
+        return upload.multipartUploadId;
+      } catch (err) {
+        if (!isNoSuchUpload(err)) throw err;
+      }
+    }
+    const created = await s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket,
+        Key,
+        ContentType: upload.contentType,
+        Metadata: finalMetadata(upload),
+      }),
+    );
+    const id = created.UploadId;
+    if (!id) throw new Error('CreateMultipartUpload returned no UploadId');
+    const saved = await db.upload.updateMany({
+      where: { id: upload.id, multipartUploadId: upload.multipartUploadId },
+      data: { multipartUploadId: id },
+    });
+    if (saved.count === 1) return id;
+    await abortMultipart(s3, Bucket, Key, id);
+    const current = await db.upload.findUniqueOrThrow({ where: { id: upload.id } });
+    if (!current.multipartUploadId) throw new Error('multipart upload id vanished from the upload row');
+    return current.multipartUploadId;
+  }
+
+  /** queued → processing; validates the manifest and opens the multipart upload. */
+  async function prepare(uploadId: string): Promise<AssemblyPlan> {
+    await transitionUpload(db, uploadId, ['queued'], 'processing');
+    const upload = await db.upload.findUnique({ where: { id: uploadId } });
+    if (!upload) throw ApplicationFailure.nonRetryable(`upload ${uploadId} does not exist`, 'UploadMissing');
+    if (upload.status !== 'processing') {
+      throw ApplicationFailure.nonRetryable(`upload ${uploadId} is ${upload.status}`, 'UploadNotQueued');
+    }
+    const chunks = await loadManifest(db, uploadId);
+    const staged = await listStaged(
+      s3,
+      config.FERRY_BUCKET,
+      stagingPrefix(config.FERRY_STAGING_PREFIX, uploadId),
+    );
+    const size = validateManifest(upload, chunks, staged);
+    const parts = planParts(chunks);
+    return {
+      size,
+      parts: parts.length,
+      multipartUploadId: size === 0 ? null : await ensureMultipart(upload),
+      batches: batchParts(parts),
+      verify: upload.sha256 !== null,
+    };
+  }
+
+  return {
+    async prepareUploadAssembly(uploadId: string): Promise<AssemblyPlan> {
+      // Heartbeats only prove liveness: the step is short and always runs to its end.
+      return await whileHeartbeating(() => prepare(uploadId));
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ActivityDeps } from '../deps';
+import { whileHeartbeating } from './heartbeat';
+import { loadManifest } from './store';
+
+export function createVerifyActivities({ db, s3, config }: ActivityDeps) {
+  return {
+    /**
+     * Streams the staged chunks in order through SHA-256 and compares with the
+     * client's whole-file checksum. This, and coalescing small chunks, are the
+     * only times file bytes pass through a worker. It runs before the multipart
+     * upload is completed, so a mismatch never leaves (or overwrites) a final
+     * object. A retry hashes from the start again: node's hash is ~7× faster than
+     * a resumable WASM one, so resuming would cost more than it saves.
+     */
+    async verifyUploadChecksum(uploadId: string): Promise<{ bytesVerified: number }> {
+      const upload = await db.upload.findUniqueOrThrow({ where: { id: uploadId } });
+      const expected = upload.sha256;
+      if (!expected) return { bytesVerified: 0 };
+      const chunks = await loadManifest(db, uploadId);
+      let bytes = 0;
+      const actual = await whileHeartbeating(
+        async (abortSignal) => {
+          const hash = createHash('sha256');
+          for (const c of chunks) {
+            const got = await s3.send(
+              new GetObjectCommand({ Bucket: config.FERRY_BUCKET, Key: c.stagingKey }),
+              {
+                abortSignal,
+              },
+            );
+            for await (const buf of got.Body as Readable) {
+              hash.update(buf as Buffer);
+              bytes += (buf as Buffer).length;
+            }
+          }
+          return hash.digest('hex');
+        },
+        () => ({ bytes }),
+      );
+      if (actual !== expected) {
+        throw ApplicationFailure.nonRetryable(
+          `whole-file SHA-256 mismatch: the client declared ${expected}, the chunks hash to ${actual}`,
+          'ChecksumMismatch',
+        );
+      }
+      return { bytesVerified: bytes };
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import express, { Router } from 'express';
+import type { Server } from '../../generated/prisma/client';
+import { isRecordNotFound, isUniqueViolation } from '../../lib/db';
+import { ConflictError, NotFoundError, ServiceUnavailableError } from '../../lib/errors';
+import { workflowIds, type ScanInput } from '../../shared';
+import type { ApiDeps } from '../deps';
+import { resourceId } from '../params';
+import { createData, updateData } from '../servers/data';
+import { presentServer } from '../servers/present';
+import { createScanSchedule, deleteScanSchedule, updateScanSchedule } from '../servers/schedule';
+import { createServerBody, patchServerBody } from '../servers/schema';
+import { parse } from '../validate';
+
+/**
+ * /v1/servers (PRODUCT.md §1.1). The row and its Temporal Schedule are kept
+ * consistent: a row exists only with its schedule (creation is undone when
+ * Temporal refuses), a PATCH commits only once the schedule took it, and a
+ * DELETE removes the schedule before the row, so a repeated DELETE finishes
+ * whatever a failed one left.
+ */
+export function serverRoutes({ config, db, temporal, log }: ApiDeps): Router {
+  const router = Router();
+  const json = express.json({ limit: '64kb' });
+  const taskQueue = config.TEMPORAL_TASK_QUEUE;
+
+  async function findServer(rawId: unknown): Promise<Server> {
+    const id = resourceId(rawId, 'server');
+    const server = await db.server.findUnique({ where: { id } });
+    if (!server) throw new NotFoundError('server', id);
+    return server;
+  }
+
+  function nameTaken(err: unknown, name: string | undefined): unknown {
+    return isUniqueViolation(err) ? new ConflictError(`a server named "${name}" already exists`) : err;
+  }
+
+  router.post('/servers', json, async (req, res) => {
+    const body = parse(createServerBody, req.body);
+    let server: Server;
+    try {
+      server = await db.server.create({ data: createData(config.secretKey, body) });
+    } catch (err) {
+      throw nameTaken(err, body.name);
+    }
+    try {
+      await createScanSchedule(temporal, taskQueue, server);
+    } catch (err) {
+      await db.server.delete({ where: { id: server.id } });
+      throw err;
+    }
+    log.info({ serverId: server.id, name: server.name }, 'server registered');
+    res.status(201).location(`/v1/servers/${server.id}`).json(presentServer(server));
+  });
+
+  router.get('/servers', async (_req, res) => {
+    const servers = await db.server.findMany({ orderBy: { name: 'asc' } });
+    res.json({ servers: servers.map(presentServer) });
+  });
+
+  router.get('/servers/:id', async (req, res) => {
+    res.json(presentServer(await findServer(req.params.id)));
+  });
+
+  router.patch('/servers/:id', json, async (req, res) => {
+    const current = await findServer(req.params.id);
+    const body = parse(patchServerBody, req.body);
+    const data = updateData(config.secretKey, current, body);
+    // The schedule is rewritten inside the transaction: if Temporal refuses, the row is not changed either.
+    let server: Server;
+    try {
+      server = await db.$transaction(
+        async (tx) => {
+          const row = await tx.server.update({ where: { id: current.id }, data });
+          await updateScanSchedule(temporal, taskQueue, row);
+          return row;
+        },
+        { timeout: 15_000 },
+      );
+    } catch (err) {
+      throw isRecordNotFound(err) ? new NotFoundError('server', current.id) : nameTaken(err, body.name);
+    }
+    log.info({ serverId: server.id, fields: Object.keys(body) }, 'server updated');
+    res.json(presentServer(server));
+  });
+
+  router.delete('/servers/:id', async (req, res) => {
+    const server = await findServer(req.params.id);
+    const running = await db.transfer.count({ where: { serverId: server.id, status: 'running' } });
+    if (running > 0) {
+      throw new ConflictError(
+        `server ${server.id} has ${running} transfer(s) running; cancel them (DELETE /v1/transfers/:id) or wait`,
+        { running },
+      );
+    }
+    await deleteScanSchedule(temporal, server.id);
+    await cancelScan(server.id);
+    try {
+      await db.server.delete({ where: { id: server.id } });
+    } catch (err) {
+      // A concurrent DELETE got there first.
+      throw isRecordNotFound(err) ? new NotFoundError('server', server.id) : err;
+    }
+    log.info({ serverId: server.id }, 'server deleted');
+    res.status(204).end();
+  });
+
+  /**
+   * Starts the canonical scan `ferry-scan-<serverId>` directly rather than
+   * `scheduleHandle.trigger()`: USE_EXISTING makes a request during a running
+   * scan join that scan (one per server at a time), and the answer carries the
+   * real workflow and run IDs, which trigger() cannot give.
+   */
+  router.post('/servers/:id/scan', async (req, res) => {
+    const server = await findServer(req.params.id);
+    if (!server.enabled) {
+      throw new ConflictError(`server ${server.id} is disabled; enable it (PATCH {"enabled": true}) to scan`);
+    }
+    const input: ScanInput = { serverId: server.id };
+    let handle;
+    try {
+      handle = await temporal.workflow.start('scanServer', {
+        taskQueue,
+        workflowId: workflowIds.scan(server.id),
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+    } catch (err) {
+      throw temporalUnavailable('start the scan', err);
+    }
+    log.info({ serverId: server.id, workflowId: handle.workflowId }, 'scan requested');
+    res.status(202).json({
+      serverId: server.id,
+      workflowId: handle.workflowId,
+      runId: handle.firstExecutionRunId,
+    });
+  });
+
+  async function cancelScan(serverId: string): Promise<void> {
+    try {
+      await temporal.workflow.getHandle(workflowIds.scan(serverId)).cancel();
+    } catch (err) {
+      // No scan running is the usual case.
+      if (err instanceof WorkflowNotFoundError) return;
+      throw temporalUnavailable('cancel the running scan', err);
+    }
+  }
+
+  return router;
+}
+
+function temporalUnavailable(what: string, err: unknown): ServiceUnavailableError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new ServiceUnavailableError(`could not ${what} in Temporal: ${reason}`);
+}

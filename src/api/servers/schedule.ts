@@ -1,0 +1,84 @@
+import {
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleUpdateOptions,
+} from '@temporalio/client';
+import type { Server } from '../../generated/prisma/client';
+import { ServiceUnavailableError } from '../../lib/errors';
+import { workflowIds, type ScanInput } from '../../shared';
+
+type ScheduledServer = Pick<Server, 'id' | 'scanIntervalSeconds' | 'enabled'>;
+
+/**
+ * Each server's Temporal Schedule (PRODUCT.md §1.1), derived entirely from the
+ * row so that create and update write the same definition. Overlap SKIP: a
+ * scheduled scan never starts while the previous scheduled one still runs.
+ * Temporal appends the nominal time to the action's workflow ID; scanServer
+ * hands such runs over to the canonical `ferry-scan-<serverId>` execution so
+ * scheduled and API-triggered scans also exclude each other.
+ */
+function definition(server: ScheduledServer, taskQueue: string): ScheduleUpdateOptions {
+  const input: ScanInput = { serverId: server.id };
+  return {
+    spec: { intervals: [{ every: server.scanIntervalSeconds * 1000 }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'scanServer',
+      args: [input],
+      workflowId: workflowIds.scan(server.id),
+      taskQueue,
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    state: {
+      paused: !server.enabled,
+      note: server.enabled ? 'scans enabled' : 'server disabled through the Ferry API',
+    },
+  };
+}
+
+function unavailable(what: string, err: unknown): ServiceUnavailableError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new ServiceUnavailableError(`could not ${what} the scan schedule in Temporal: ${reason}`);
+}
+
+export async function createScanSchedule(
+  client: Client,
+  taskQueue: string,
+  server: ScheduledServer,
+): Promise<void> {
+  try {
+    await client.schedule.create({
+      scheduleId: workflowIds.scanSchedule(server.id),
+      ...definition(server, taskQueue),
+    });
+  } catch (err) {
+    throw unavailable('create', err);
+  }
+}
+
+/** Rewrites the schedule from the row; recreates it if someone deleted it behind Ferry's back. */
+export async function updateScanSchedule(
+  client: Client,
+  taskQueue: string,
+  server: ScheduledServer,
+): Promise<void> {
+  try {
+    await client.schedule
+      .getHandle(workflowIds.scanSchedule(server.id))
+      .update(() => definition(server, taskQueue));
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return await createScanSchedule(client, taskQueue, server);
+    throw unavailable('update', err);
+  }
+}
+
+/** Idempotent: a schedule that is already gone is what the caller wants. */
+export async function deleteScanSchedule(client: Client, serverId: string): Promise<void> {
+  try {
+    await client.schedule.getHandle(workflowIds.scanSchedule(serverId)).delete();
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return;
+    throw unavailable('delete', err);
+  }
+}

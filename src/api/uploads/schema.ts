@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+/** S3 allows 10,000 parts; with at most one part per chunk, that bounds the chunks of an upload. */
+export const MAX_CHUNKS = 10_000;
+/** Longest TTL a request may ask for: 30 days. */
+const MAX_TTL_SECONDS = 30 * 86_400;
+
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const sha256Hex = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 in hex (64 characters)')
+  .transform((s) => s.toLowerCase());
+
+export const createUploadBody = z.strictObject({
+  filename: z
+    .string()
+    .min(1)
+    .max(255)
+    .refine((s) => !CONTROL.test(s) && !s.includes('/') && !s.includes('\\') && s !== '.' && s !== '..', {
+      message: 'must be a plain file name (no slashes, control characters, "." or "..")',
+    }),
+  /** Target object key; `uploads/<uploadId>/<filename>` when omitted. */
+  key: z.string().min(1).max(1024).optional(),
+  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  contentType: z
+    .string()
+    .max(255)
+    .regex(/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/, 'must be a MIME type such as text/csv')
+    .optional(),
+  sha256: sha256Hex.optional(),
+  webhookUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
+  /** Seconds until the upload expires unless completed; defaults to UPLOAD_TTL_SECONDS. */
+  ttlSeconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional(),
+});
+
+export type CreateUploadBody = z.infer<typeof createUploadBody>;
+
+export const completeUploadBody = z.strictObject({
+  /** Number of chunks the client sent; lets missing trailing chunks be named. */
+  chunkCount: z.number().int().min(0).max(MAX_CHUNKS).optional(),
+});
+
+export const chunkIndex = z
+  .string()
+  .regex(/^\d{1,5}$/, 'chunk index must be a non-negative integer')
+  .transform(Number)
+  .pipe(z.number().max(MAX_CHUNKS - 1, `chunk index must be below ${MAX_CHUNKS}`));
+
+export const chunkSha256Header = sha256Hex;

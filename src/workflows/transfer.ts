@@ -1,0 +1,154 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { progressQuery, transferProgressSignal, type Progress, type TransferInput } from '../shared';
+
+/** Failure types no retry can fix (src/activities/transfer/failures.ts, src/activities/sftp/connection.ts). */
+const NON_RETRYABLE = [
+  'SourceChanged',
+  'SourceUnreadable',
+  'ChecksumMismatch',
+  'StorageRejected',
+  'InvalidTransfer',
+  'HostKeyMismatch',
+  'SftpAuthFailed',
+  'ServerNotFound',
+];
+
+const { transferToS3 } = proxyActivities<Activities>({
+  // Long files are fine: a stalled attempt is caught by the heartbeat timeout,
+  // and an attempt cut off by this timeout resumes from its checkpoint.
+  startToCloseTimeout: '12 hours',
+  heartbeatTimeout: '30 seconds',
+  // Wait for the activity to abort its multipart upload before marking the row.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  // Network errors and SFTP disconnects: about an hour of retries with backoff, each resuming.
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+});
+
+const { applyAfterTransfer } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+});
+
+// A webhook that keeps failing is given up after five tries (~30 s) and logged;
+// it never changes the outcome of a transfer that is already in storage.
+const { notifyTransfer } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['WebhookRejected'] },
+});
+
+const { markTransfer } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+
+export interface TransferFileResult {
+  transferId: string;
+  status: 'completed' | 'skipped';
+  sha256: string;
+  size: number;
+}
+
+/**
+ * One file version, SFTP → S3 (PRODUCT.md §1.1), started by the scan as
+ * `ferry-transfer-<serverId>-<hash of path, size, mtime>`. Owns the Transfer
+ * row: running → completed | skipped | failed | cancelled. The source is
+ * deleted or moved only after the object was verified (inside transferToS3).
+ *
+ * `progress` query: bytes done and total. The transfer activity signals them
+ * (throttled) as parts complete, so the query answers from workflow state; the
+ * Transfer row's bytesDone is updated with every part as well.
+ */
+export async function transferFile({ transferId }: TransferInput): Promise<TransferFileResult> {
+  const progress: Progress = { done: 0, total: null, phase: 'transferring' };
+  setHandler(progressQuery, () => progress);
+  setHandler(transferProgressSignal, ({ done, total }) => {
+    progress.done = Math.max(progress.done, done);
+    progress.total = total;
+  });
+
+  let outcome;
+  try {
+    outcome = await transferToS3({ transferId });
+    progress.done = outcome.size;
+    progress.total = outcome.size;
+    if (outcome.afterTransfer !== 'keep') {
+      progress.phase = 'after-transfer';
+      await afterTransfer(transferId);
+    }
+  } catch (err) {
+    if (isCancellation(err)) {
+      progress.phase = 'cancelled';
+      await CancellationScope.nonCancellable(() =>
+        markTransfer({ transferId, status: 'cancelled', error: 'cancelled by request' }),
+      );
+      throw err;
+    }
+    progress.phase = 'failed';
+    const failure = asFailure(err);
+    await markTransfer({ transferId, status: 'failed', error: failure.message });
+    await notify(transferId, 'transfer.failed');
+    throw failure;
+  }
+  progress.phase = outcome.status;
+  await markTransfer({ transferId, status: outcome.status });
+  if (outcome.notify) await notify(transferId, 'transfer.completed');
+  return { transferId, status: outcome.status, sha256: outcome.sha256, size: outcome.size };
+}
+
+async function afterTransfer(transferId: string): Promise<void> {
+  try {
+    await applyAfterTransfer({ transferId });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const failure = asFailure(err);
+    throw ApplicationFailure.create({
+      message: `object stored and verified, but the after-transfer action failed: ${failure.message}`,
+      type: failure.type ?? 'AfterTransferFailed',
+      nonRetryable: true,
+      cause: failure,
+    });
+  }
+}
+
+async function notify(transferId: string, event: 'transfer.completed' | 'transfer.failed'): Promise<void> {
+  try {
+    await notifyTransfer({ transferId, event });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('webhook failed; the transfer outcome stands', {
+      transferId,
+      event,
+      error: asFailure(err).message,
+    });
+  }
+}
+
+/** The failure that explains `err` (an activity's own error rather than "activity task failed"). */
+function asFailure(err: unknown): ApplicationFailure {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return ApplicationFailure.create({ message, type: 'TransferFailed', nonRetryable: true });
+}

@@ -1,0 +1,167 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { AssemblyPlan, AssemblyStats, PartsResult, UploadOutcome } from '../activities/uploads/types';
+import { progressQuery, uploadCompleteSignal, type Progress, type UploadInput } from '../shared';
+
+const retry: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 10,
+};
+
+/** Bookkeeping (expire, abandon, webhook): short, so a worker dying in one costs at most two minutes. */
+const steps = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/**
+ * Steps on object storage that may take long (a 10,000-part completion, a
+ * 5 GiB part copy): heartbeats detect a dead worker within seconds and carry
+ * cancellation. The workflow waits for a cancelled step to stop before
+ * cleaning up, so a multipart upload being opened or an object being
+ * completed is never missed (prepare and finish ignore cancellation and run
+ * to their end).
+ */
+const transfers = proxyActivities<Activities>({
+  startToCloseTimeout: '6 hours',
+  heartbeatTimeout: '5 seconds',
+  retry,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/** Part batches run at once; each is a sequence of S3 calls. */
+const PARALLEL_BATCHES = 4;
+
+function reasonOf(err: unknown): string {
+  const failure = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return failure instanceof Error ? failure.message : String(failure);
+}
+
+function addParts(a: PartsResult, b: PartsResult): PartsResult {
+  return {
+    copiedParts: a.copiedParts + b.copiedParts,
+    coalescedParts: a.coalescedParts + b.coalescedParts,
+    reusedParts: a.reusedParts + b.reusedParts,
+    bytesCopied: a.bytesCopied + b.bytesCopied,
+    bytesCoalesced: a.bytesCoalesced + b.bytesCoalesced,
+  };
+}
+
+/** Runs the plan's batches, a few at a time; stops starting new ones after a failure and reports the first. */
+async function fillParts(uploadId: string, plan: AssemblyPlan, onBatch: (bytes: number) => void) {
+  let sum: PartsResult = {
+    copiedParts: 0,
+    coalescedParts: 0,
+    reusedParts: 0,
+    bytesCopied: 0,
+    bytesCoalesced: 0,
+  };
+  const multipartUploadId = plan.multipartUploadId;
+  if (!multipartUploadId) return sum;
+  let next = 0;
+  let failure: Error | undefined;
+  const lane = async (): Promise<void> => {
+    while (failure === undefined && next < plan.batches.length) {
+      const batch = plan.batches[next++];
+      if (!batch) return;
+      try {
+        const r = await transfers.assembleUploadParts({ uploadId, multipartUploadId, ...batch });
+        sum = addParts(sum, r);
+        onBatch(batch.bytes);
+      } catch (err) {
+        failure ??= err instanceof Error ? err : new Error(String(err));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, plan.batches.length) }, lane));
+  if (failure !== undefined) throw failure;
+  return sum;
+}
+
+async function notify(uploadId: string): Promise<void> {
+  try {
+    await steps.notifyUpload(uploadId);
+  } catch (err) {
+    // The upload's outcome stands whether or not its receiver answered.
+    log.warn('upload webhook failed', { uploadId, error: reasonOf(err) });
+  }
+}
+
+/**
+ * One per upload, started when the upload is created (ID `workflowIds.upload`).
+ * Waits for the `uploadComplete` signal or the TTL; then validates the
+ * manifest, fills a multipart upload (UploadPartCopy for big chunks, coalesced
+ * parts for small ones) while verifying the whole-file SHA-256, completes the
+ * object, removes the staged chunks and calls the webhook. Cancelling the
+ * workflow (DELETE /v1/uploads/:id) aborts and removes everything but the row.
+ */
+export async function uploadLifecycle({ uploadId, ttlSeconds }: UploadInput): Promise<UploadOutcome> {
+  let completeRequested = false;
+  let progress: Progress = { done: 0, total: null, phase: 'receiving' };
+  setHandler(uploadCompleteSignal, () => {
+    completeRequested = true;
+  });
+  setHandler(progressQuery, () => progress);
+
+  try {
+    const signalled = await condition(() => completeRequested, ttlSeconds * 1000);
+    // The row decides a race between `complete` and the timer.
+    if (!signalled && (await steps.expireUpload(uploadId))) {
+      progress = { ...progress, phase: 'expired' };
+      return { uploadId, status: 'expired' };
+    }
+    progress = { done: 0, total: null, phase: 'preparing' };
+    const plan = await transfers.prepareUploadAssembly(uploadId);
+    progress = { done: 0, total: plan.size, phase: plan.verify ? 'assembling and verifying' : 'assembling' };
+
+    const [parts, verified] = await Promise.allSettled([
+      fillParts(uploadId, plan, (bytes) => (progress = { ...progress, done: progress.done + bytes })),
+      plan.verify ? transfers.verifyUploadChecksum(uploadId) : Promise.resolve({ bytesVerified: 0 }),
+    ]);
+    // A checksum mismatch explains a failure better than anything the parts may report.
+    if (verified.status === 'rejected') throw verified.reason;
+    if (parts.status === 'rejected') throw parts.reason;
+
+    const { bytesVerified } = verified.value;
+    const stats: AssemblyStats = {
+      ...parts.value,
+      parts: plan.parts,
+      bytesVerified,
+      bytesThroughWorker: parts.value.bytesCoalesced + bytesVerified,
+    };
+    progress = { done: plan.size, total: plan.size, phase: 'finishing' };
+    const outcome = await transfers.finishUploadAssembly({
+      uploadId,
+      multipartUploadId: plan.multipartUploadId,
+      size: plan.size,
+      stats,
+    });
+    progress = { ...progress, phase: 'completed' };
+    await CancellationScope.nonCancellable(() => notify(uploadId));
+    return outcome;
+  } catch (err) {
+    const cancelled = isCancellation(err);
+    const reason = cancelled ? 'cancelled' : reasonOf(err);
+    progress = { ...progress, phase: cancelled ? 'cancelled' : 'failed' };
+    await CancellationScope.nonCancellable(async () => {
+      await steps.abandonUpload({ uploadId, status: cancelled ? 'cancelled' : 'failed', reason });
+      if (!cancelled) await notify(uploadId);
+    });
+    if (cancelled) throw err;
+    throw ApplicationFailure.nonRetryable(reason, 'UploadFailed');
+  }
+}

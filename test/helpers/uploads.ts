@@ -1,0 +1,194 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import express from 'express';
+import { createApp } from '../../src/api/app';
+import { isS3NotFound } from '../../src/lib/s3';
+import { workflowIds } from '../../src/shared';
+import { stagingPrefix } from '../../src/lib/upload-staging';
+import { listStaged } from '../../src/activities/uploads/store';
+import type { AssemblyStats } from '../../src/activities/uploads/types';
+import type { TestDeps } from './deps';
+import { TEST_TOKEN } from './env';
+import { waitFor } from './wait';
+
+export const MiB = 1024 * 1024;
+
+export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** The fields tests read from upload answers (GET view, create, complete, chunk and cancel answers). */
+export interface UploadBody {
+  uploadId: string;
+  jobId: string;
+  status: string;
+  progress: number | null;
+  phase: string | null;
+  bucket: string;
+  key: string;
+  sha256: string | null;
+  receivedChunks: number[];
+  receivedBytes: number;
+  error: string | null;
+  assembly: AssemblyStats;
+  expiresAt: string;
+  maxChunkBytes: number;
+  duplicate: boolean;
+  cancelRequested: boolean;
+}
+
+export interface Answer {
+  status: number;
+  body: UploadBody;
+  /** The `error` of an error answer. */
+  failure: { code: string; message: string; details?: { missingChunks?: number[] } };
+}
+
+/**
+ * The real API on an ephemeral port, behind a recorder of every chunk PUT
+ * (upload ID → indexes, in arrival order), so tests can see what clients sent.
+ */
+export interface UploadsApi {
+  url: string;
+  chunkPuts: Map<string, number[]>;
+  call(method: string, path: string, json?: unknown): Promise<Answer>;
+  putChunk(uploadId: string, index: number, data: Buffer, headers?: Record<string, string>): Promise<Answer>;
+  /** Creates an upload, sends `chunks` in the given order, completes it. */
+  send(
+    body: Record<string, unknown>,
+    chunks: Buffer[],
+    order?: number[],
+  ): Promise<{ id: string; jobId: string }>;
+  waitForStatus(id: string, statuses: string[], timeoutMs?: number): Promise<UploadBody>;
+  /** Stops the server and terminates the workflows of uploads this API created that still run. */
+  close(): Promise<void>;
+}
+
+export async function startUploadsApi(deps: TestDeps): Promise<UploadsApi> {
+  const chunkPuts = new Map<string, number[]>();
+  const outer = express();
+  outer.use((req, _res, next) => {
+    const m = /^\/v1\/uploads\/([^/]+)\/chunks\/(\d+)$/.exec(req.path);
+    if (req.method === 'PUT' && m) {
+      const list = chunkPuts.get(m[1] as string) ?? [];
+      list.push(Number(m[2]));
+      chunkPuts.set(m[1] as string, list);
+    }
+    next();
+  });
+  outer.use(createApp(deps));
+  const server = await new Promise<Server>((resolve) => {
+    const s = outer.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const auth = { authorization: `Bearer ${TEST_TOKEN}` };
+
+  const created: string[] = [];
+  async function answer(res: Response): Promise<Answer> {
+    const text = await res.text();
+    const parsed = (text ? JSON.parse(text) : {}) as { error?: unknown };
+    return { status: res.status, body: parsed as UploadBody, failure: parsed.error as Answer['failure'] };
+  }
+
+  const api: UploadsApi = {
+    url,
+    chunkPuts,
+    async call(method, path, json) {
+      const headers = { ...auth, ...(json === undefined ? {} : { 'content-type': 'application/json' }) };
+      const body = json === undefined ? undefined : JSON.stringify(json);
+      const got = await answer(await fetch(url + path, { method, headers, ...(body ? { body } : {}) }));
+      if (method === 'POST' && path === '/v1/uploads' && got.status === 201) created.push(got.body.uploadId);
+      return got;
+    },
+    async putChunk(uploadId, index, data, headers = {}) {
+      const res = await fetch(`${url}/v1/uploads/${uploadId}/chunks/${index}`, {
+        method: 'PUT',
+        headers: {
+          ...auth,
+          'content-type': 'application/octet-stream',
+          'x-chunk-sha256': sha256(data),
+          ...headers,
+        },
+        body: data,
+      });
+      return answer(res);
+    },
+    async send(body, chunks, order = chunks.map((_, i) => i)) {
+      const created = await api.call('POST', '/v1/uploads', body);
+      if (created.status !== 201)
+        throw new Error(`create answered ${created.status}: ${JSON.stringify(created.body)}`);
+      const id = created.body.uploadId;
+      for (const i of order) {
+        const put = await api.putChunk(id, i, chunks[i] as Buffer);
+        if (put.status !== 201)
+          throw new Error(`chunk ${i} answered ${put.status}: ${JSON.stringify(put.body)}`);
+      }
+      const done = await api.call('POST', `/v1/uploads/${id}/complete`, { chunkCount: chunks.length });
+      if (done.status !== 202)
+        throw new Error(`complete answered ${done.status}: ${JSON.stringify(done.body)}`);
+      return { id, jobId: done.body.jobId };
+    },
+    async waitForStatus(id, statuses, timeoutMs = 60_000) {
+      return await waitFor(
+        `upload ${id} to be ${statuses.join('|')}`,
+        async () => {
+          const got = await api.call('GET', `/v1/uploads/${id}`);
+          return statuses.includes(got.body.status) ? got.body : undefined;
+        },
+        { timeoutMs, intervalMs: 50 },
+      );
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      for (const id of created) {
+        const handle = deps.temporal.workflow.getHandle(workflowIds.upload(id));
+        const { status } = await handle.describe();
+        if (status.name === 'RUNNING') await handle.terminate('test finished');
+      }
+    },
+  };
+  return api;
+}
+
+/** `count` chunks of `size` random bytes (random content makes a misplaced byte visible). */
+export function chunksOf(count: number, size: number): Buffer[] {
+  return Array.from({ length: count }, () => randomBytes(size));
+}
+
+/** SHA-256 and size of an object's content, streamed. */
+export async function objectDigest(deps: TestDeps, key: string): Promise<{ sha256: string; size: number }> {
+  const got = await deps.s3.send(new GetObjectCommand({ Bucket: deps.config.FERRY_BUCKET, Key: key }));
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const buf of got.Body as Readable) {
+    hash.update(buf as Buffer);
+    size += (buf as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+export async function objectExists(deps: TestDeps, key: string): Promise<boolean> {
+  try {
+    await deps.s3.send(new HeadObjectCommand({ Bucket: deps.config.FERRY_BUCKET, Key: key }));
+    return true;
+  } catch (err) {
+    if (isS3NotFound(err)) return false;
+    throw err;
+  }
+}
+
+/** Keys still staged for an upload. */
+export async function stagedKeys(deps: TestDeps, uploadId: string): Promise<string[]> {
+  const prefix = stagingPrefix(deps.config.FERRY_STAGING_PREFIX, uploadId);
+  return [...(await listStaged(deps.s3, deps.config.FERRY_BUCKET, prefix)).keys()];
+}
+
+/** Multipart uploads still open on a key. */
+export async function openMultipartUploads(deps: TestDeps, key: string): Promise<number> {
+  const res = await deps.s3.send(
+    new ListMultipartUploadsCommand({ Bucket: deps.config.FERRY_BUCKET, Prefix: key }),
+  );
+  return (res.Uploads ?? []).filter((u) => u.Key === key).length;
+}

@@ -1,0 +1,53 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { startProcess } from './processes';
+import { repoRoot } from './paths';
+import { workflowBundle } from './worker';
+
+/**
+ * A Ferry worker in a child process, for tests that kill it (SIGKILL) and
+ * benchmarks that measure its memory. It runs test/helpers/worker-entry.ts
+ * with the test configuration plus `overrides`, on its own task queue, with
+ * the workflow bundle built once by the parent (bundling takes seconds).
+ */
+let bundleFile: string | undefined;
+
+async function bundlePath(): Promise<string> {
+  if (!bundleFile) {
+    const file = path.join(tmpdir(), `ferry-workflows-${randomUUID()}.js`);
+    writeFileSync(file, (await workflowBundle()).code);
+    bundleFile = file;
+  }
+  return bundleFile;
+}
+
+export type WorkerProcess = ReturnType<typeof startProcess>;
+
+export async function startWorkerProcess(
+  taskQueue: string,
+  overrides: Record<string, string> = {},
+): Promise<WorkerProcess> {
+  const proc = startProcess(
+    process.execPath,
+    ['--import', 'tsx', path.join(repoRoot, 'test/helpers/worker-entry.ts')],
+    {
+      ...process.env,
+      FERRY_TEST_TASK_QUEUE: taskQueue,
+      FERRY_TEST_BUNDLE: await bundlePath(),
+      FERRY_TEST_OVERRIDES: JSON.stringify(overrides),
+    },
+  );
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      if (chunk.toString().includes('ferry-test-worker-ready')) resolve();
+    };
+    proc.child.stdout?.on('data', onData);
+    void proc.exited.then((code) =>
+      reject(new Error(`worker exited (${code}) before ready:\n${proc.output()}`)),
+    );
+  });
+  await ready;
+  return proc;
+}

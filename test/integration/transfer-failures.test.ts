@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { createTestDeps, type TestDeps } from '../helpers/deps';
+import {
+  createTestServer,
+  createTransferRow,
+  openUploads,
+  startTransfer,
+  transferRow,
+  writeRandomFile,
+} from '../helpers/ingest-fixtures';
+import { taskQueueFor, withWorker } from '../helpers/worker';
+import { isS3NotFound } from '../../src/lib/s3';
+
+const MiB = 1024 * 1024;
+
+describe('transfer: failures that no retry can fix', () => {
+  let deps: TestDeps;
+  before(async () => {
+    deps = await createTestDeps({ TRANSFER_PART_MIB: '5' });
+  });
+  after(async () => {
+    await deps.close();
+  });
+
+  it('fails once and for all on a wrong pinned host key, uploading nothing, saying why', async (t) => {
+    const wrong = 'SHA256:' + Buffer.alloc(32, 9).toString('base64').replace(/=+$/, '');
+    const server = await createTestServer(deps, { hostKeyFingerprint: wrong });
+    writeRandomFile(server, 'pinned.bin', 12 * MiB);
+    const row = await createTransferRow(deps, server, 'pinned.bin');
+    const taskQueue = taskQueueFor(t.name);
+    const { failure, history } = await withWorker(deps, taskQueue, async () => {
+      const handle = await startTransfer(deps, row, taskQueue);
+      const err = await handle.result().then(
+        () => assert.fail('the transfer unexpectedly succeeded'),
+        (e: unknown) => e,
+      );
+      return { failure: err, history: await handle.fetchHistory() };
+    });
+    assert.ok(failure instanceof WorkflowFailedError);
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.type, 'HostKeyMismatch');
+    assert.match(failure.cause.message, /host key mismatch/);
+
+    // Attempts of transferToS3 as the history records them (notifyTransfer runs too, once).
+    const events = history.events ?? [];
+    const transferScheduled = new Set(
+      events
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'transferToS3')
+        .map((e) => String(e.eventId)),
+    );
+    const attempts = events
+      .map((e) => e.activityTaskStartedEventAttributes)
+      .filter((a) => a && transferScheduled.has(String(a.scheduledEventId)))
+      .map((a) => a?.attempt);
+    assert.deepEqual(attempts, [1], 'transferToS3 ran once, no retries');
+    const failed = await transferRow(deps, row.id);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.attempts, 1);
+    assert.match(failed.error ?? '', /host key mismatch/);
+    assert.ok(failed.error?.includes(wrong));
+    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: row.bucket, Key: row.objectKey })).then(
+      () => 'exists',
+      (e: unknown) => (isS3NotFound(e) ? 'missing' : e),
+    );
+    assert.equal(head, 'missing');
+    assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
+  });
+});

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { utimesSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { createTestDeps, type TestDeps } from '../helpers/deps';
+import {
+  checkpointParts,
+  createTestServer,
+  createTransferRow,
+  localPathOf,
+  openUploads,
+  startTransfer,
+  transferRow,
+  writeRandomFile,
+} from '../helpers/ingest-fixtures';
+import { waitFor } from '../helpers/wait';
+import { taskQueueFor, withWorker } from '../helpers/worker';
+
+const MiB = 1024 * 1024;
+
+describe('transfer: identical objects and cancellation', () => {
+  let deps: TestDeps;
+  before(async () => {
+    deps = await createTestDeps({ TRANSFER_PART_MIB: '5' });
+  });
+  after(async () => {
+    await deps.close();
+  });
+
+  it('skips a new version whose content is already stored, uploading nothing', async (t) => {
+    const server = await createTestServer(deps);
+    const files = { 'multi.bin': 12 * MiB + 5, 'single.bin': 100_000 };
+    for (const [rel, size] of Object.entries(files)) writeRandomFile(server, rel, size);
+    const first = await Promise.all(Object.keys(files).map((rel) => createTransferRow(deps, server, rel)));
+    const taskQueue = taskQueueFor(t.name);
+    await withWorker(deps, taskQueue, async () => {
+      await Promise.all(first.map(async (row) => (await startTransfer(deps, row, taskQueue)).result()));
+      const stored = await Promise.all(
+        first.map((row) => deps.s3.send(new HeadObjectCommand({ Bucket: row.bucket, Key: row.objectKey }))),
+      );
+      // Touched, not changed: a new version (new mtime) with the same bytes under the same key.
+      for (const rel of Object.keys(files)) {
+        const later = new Date(Date.now() + 60_000);
+        utimesSync(localPathOf(server, rel), later, later);
+      }
+      const second = await Promise.all(Object.keys(files).map((rel) => createTransferRow(deps, server, rel)));
+      const results = await Promise.all(
+        second.map(async (row) => (await startTransfer(deps, row, taskQueue)).result()),
+      );
+      for (const [i, row] of second.entries()) {
+        assert.equal(results[i]?.status, 'skipped', row.remotePath);
+        const again = await deps.s3.send(new HeadObjectCommand({ Bucket: row.bucket, Key: row.objectKey }));
+        assert.equal(again.ETag, stored[i]?.ETag, 'the object was not written again');
+        assert.deepEqual(again.LastModified, stored[i]?.LastModified);
+        const skipped = await transferRow(deps, row.id);
+        assert.equal(skipped.status, 'skipped');
+        assert.equal(skipped.sha256, (await transferRow(deps, first[i]?.id ?? '')).sha256);
+        assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
+      }
+    });
+  });
+
+  it('stops promptly when cancelled and aborts its multipart upload', async (t) => {
+    // Few reads in flight: the transfer is still running when the cancel arrives.
+    const slow = await createTestDeps({
+      TRANSFER_PART_MIB: '5',
+      SFTP_READ_CONCURRENCY: '2',
+      SFTP_READ_CHUNK_BYTES: '32768',
+    });
+    t.after(() => slow.close());
+    const server = await createTestServer(slow);
+    writeRandomFile(server, 'cancel-me.bin', 80 * MiB);
+    const row = await createTransferRow(slow, server, 'cancel-me.bin');
+    const taskQueue = taskQueueFor(t.name);
+    await withWorker(slow, taskQueue, async () => {
+      const handle = await startTransfer(slow, row, taskQueue);
+      await waitFor('a part recorded', async () => checkpointParts(await transferRow(slow, row.id)) >= 1, {
+        timeoutMs: 60_000,
+        intervalMs: 20,
+      });
+      const { uploadId } = await transferRow(slow, row.id);
+      assert.ok(uploadId);
+      const cancelledAt = Date.now();
+      await handle.cancel();
+      const err = await handle.result().then(
+        () => assert.fail('the transfer was not cancelled'),
+        (e: unknown) => e,
+      );
+      const stoppedAfter = Date.now() - cancelledAt;
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, String(err));
+      assert.ok(stoppedAfter < 10_000, `stopped ${stoppedAfter} ms after the cancel`);
+    });
+    const cancelled = await transferRow(slow, row.id);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(cancelled.uploadId, null);
+    assert.ok(cancelled.bytesDone < 80n * BigInt(MiB));
+    assert.deepEqual(await openUploads(slow, row.bucket, row.objectKey), []);
+  });
+});

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestDeps, type TestDeps } from '../helpers/deps';
+import {
+  checkpointParts,
+  createTestServer,
+  createTransferRow,
+  objectSha256,
+  openUploads,
+  startTransfer,
+  transferRow,
+  writeRandomFile,
+} from '../helpers/ingest-fixtures';
+import { startPrivateSshd } from '../helpers/private-sshd';
+import { waitFor } from '../helpers/wait';
+import { taskQueueFor, withWorker } from '../helpers/worker';
+
+const MiB = 1024 * 1024;
+
+describe('transfer: SFTP server restarts', () => {
+  let deps: TestDeps;
+  let sshd: Awaited<ReturnType<typeof startPrivateSshd>>;
+  before(async () => {
+    // Few, small reads in flight: slow enough to stop the server in the middle of the file.
+    deps = await createTestDeps({
+      TRANSFER_PART_MIB: '5',
+      SFTP_READ_CONCURRENCY: '4',
+      SFTP_READ_CHUNK_BYTES: '65536',
+    });
+    sshd = await startPrivateSshd();
+  });
+  after(async () => {
+    await sshd.close();
+    await deps.close();
+  });
+
+  it('completes with the right content when sshd is stopped mid-transfer and started again', async (t) => {
+    const server = await createTestServer(deps, { port: sshd.port });
+    const size = 60 * MiB + 3;
+    const sha = writeRandomFile(server, 'during-restart.bin', size);
+    const row = await createTransferRow(deps, server, 'during-restart.bin');
+    const taskQueue = taskQueueFor(t.name);
+    await withWorker(deps, taskQueue, async () => {
+      const handle = await startTransfer(deps, row, taskQueue);
+      await waitFor('two parts recorded', async () => checkpointParts(await transferRow(deps, row.id)) >= 2, {
+        timeoutMs: 60_000,
+        intervalMs: 20,
+      });
+      await sshd.stop();
+      const stoppedAt = await transferRow(deps, row.id);
+      assert.ok(stoppedAt.bytesDone < BigInt(size), 'sshd stopped before the end of the file');
+      await waitFor('the transfer activity to fail and retry', async () => {
+        const pending = (await handle.describe()).raw.pendingActivities ?? [];
+        return (pending[0]?.attempt ?? 0) >= 2;
+      });
+      await sshd.start();
+
+      const result = await handle.result();
+      assert.equal(result.sha256, sha);
+    });
+    assert.equal(await objectSha256(deps, row.bucket, row.objectKey), sha);
+    assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
+    const attempts = await deps.db.transferAttempt.findMany({
+      where: { transferId: row.id },
+      orderBy: { attempt: 'asc' },
+    });
+    const resumed = attempts.at(-1);
+    assert.ok(attempts.length >= 2 && resumed, 'a later attempt read the file again');
+    assert.ok(resumed.startOffset > 0n, 'the later attempt resumed instead of starting over');
+    const done = await transferRow(deps, row.id);
+    assert.equal(done.status, 'completed');
+    assert.ok(done.attempts >= 2);
+  });
+});

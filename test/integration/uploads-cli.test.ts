@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { UploadReport } from '../../src/cli/upload';
+import { createTestDeps, type TestDeps } from '../helpers/deps';
+import { TEST_TOKEN } from '../helpers/env';
+import { repoRoot } from '../helpers/paths';
+import { MiB, objectDigest, sha256, startUploadsApi, type UploadsApi } from '../helpers/uploads';
+import { waitFor } from '../helpers/wait';
+import { taskQueueFor, withWorker } from '../helpers/worker';
+
+const ferryBin = path.join(repoRoot, 'bin/ferry.js');
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('uploads: the ferry CLI', () => {
+  const taskQueue = taskQueueFor('uploads-cli');
+  let deps: TestDeps;
+  let api: UploadsApi;
+  let dir: string;
+  const running = new Set<ReturnType<typeof spawn>>();
+
+  before(async () => {
+    deps = await createTestDeps({ TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'error' });
+    api = await startUploadsApi(deps);
+    dir = await mkdtemp(path.join(tmpdir(), 'ferry-cli-'));
+  });
+  after(async () => {
+    for (const child of running) child.kill('SIGKILL');
+    await api.close();
+    await deps.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Runs bin/ferry.js (as the npm bin does) against the test API; `whileRunning` may kill it. */
+  async function ferry(args: string[], whileRunning?: (pid: number) => Promise<void>): Promise<Run> {
+    const child = spawn(process.execPath, [ferryBin, ...args], {
+      env: { ...process.env, FERRY_API_URL: api.url, FERRY_API_TOKEN: TEST_TOKEN, FERRY_STATE_DIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const closed = new Promise<Run>((resolve) =>
+      child.once('close', (code, signal) => {
+        running.delete(child);
+        resolve({ code, signal, stdout, stderr });
+      }),
+    );
+    if (whileRunning && child.pid) await whileRunning(child.pid);
+    return await closed;
+  }
+
+  async function fixture(name: string, size: number): Promise<{ file: string; data: Buffer }> {
+    const data = randomBytes(size);
+    const file = path.join(dir, name);
+    await writeFile(file, data);
+    return { file, data };
+  }
+
+  it('uploads a file with a progress bar, prints the key and SHA-256, and `status` shows it', async () => {
+    await withWorker(deps, taskQueue, async () => {
+      const { file, data } = await fixture('report 2026.csv', 9 * MiB + 7);
+      const run = await ferry(['upload', file, '--chunk-size', '4', '--parallel', '2']);
+      assert.equal(run.code, 0, run.stderr);
+      const key = /^uploaded .* to s3:\/\/ferry-test\/(.+)$/m.exec(run.stdout)?.[1];
+      assert.ok(key, run.stdout);
+      assert.match(run.stdout, new RegExp(`^sha256 ${sha256(data)}$`, 'm'));
+      assert.match(run.stderr, /uploading \[#+\] 100% 9\.0\/9\.0 MiB [\d.]+ MB\/s ETA/);
+      assert.deepEqual(await objectDigest(deps, key), { sha256: sha256(data), size: data.length });
+
+      const uploadId = /^uploads\/([0-9a-f-]{36})\//.exec(key)?.[1] ?? '';
+      const status = await ferry(['status', uploadId]);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /^status {3}completed$/m);
+      assert.match(status.stdout, /^chunks {3}3 received$/m);
+    });
+  });
+
+  it('resumes after being killed mid-upload, sending only the chunks the API lacks', async () => {
+    await withWorker(deps, taskQueue, async () => {
+      const { file, data } = await fixture('big.bin', 48 * MiB);
+      const args = [
+        'upload',
+        file,
+        '--chunk-size',
+        '1',
+        '--parallel',
+        '2',
+        '--key',
+        `cli-test/${Date.now()}.bin`,
+      ];
+      const known = new Set(api.chunkPuts.keys());
+      const putsOfNewUpload = () => [...api.chunkPuts].find(([id]) => !known.has(id));
+
+      const killed = await ferry(args, async (pid) => {
+        // With 2 lanes, a 12th request starts only once 10 were answered (recorded).
+        await waitFor('the CLI to send 12 chunks', () => (putsOfNewUpload()?.[1].length ?? 0) >= 12, {
+          intervalMs: 5,
+        });
+        process.kill(pid, 'SIGKILL');
+      });
+      assert.equal(killed.signal, 'SIGKILL');
+      const [uploadId, firstRunPuts] = putsOfNewUpload() ?? ['', []];
+      const before = await api.call('GET', `/v1/uploads/${uploadId}`);
+      assert.equal(before.body.status, 'receiving');
+      const had = new Set(before.body.receivedChunks);
+      assert.ok(had.size >= 10 && had.size < 48, `${had.size} chunks were recorded before the kill`);
+      const putsBefore = firstRunPuts.length;
+
+      const resumed = await ferry([...args, '--json']);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const report = JSON.parse(resumed.stdout) as UploadReport;
+      assert.equal(report.uploadId, uploadId);
+      assert.equal(report.resumed, true);
+      const secondRunPuts = (api.chunkPuts.get(uploadId) ?? []).slice(putsBefore);
+      assert.deepEqual(
+        secondRunPuts.filter((i) => had.has(i)),
+        [],
+        'no chunk the API had was sent again',
+      );
+      assert.deepEqual(
+        [...secondRunPuts].sort((a, b) => a - b),
+        report.chunksSent,
+      );
+      // The (at most 2) requests cut by the kill may still have been recorded after `had` was read.
+      const sent = report.chunksSent.length;
+      assert.ok(sent <= 48 - had.size && sent >= 46 - had.size, `${sent} sent, ${had.size} had`);
+      assert.equal(new Set(secondRunPuts).size, secondRunPuts.length, 'each chunk was sent once');
+      assert.equal(report.sha256, sha256(data));
+      assert.deepEqual(await objectDigest(deps, report.key), { sha256: sha256(data), size: data.length });
+    });
+  });
+
+  it('exits non-zero with a clear message when the API refuses it', async () => {
+    const { file } = await fixture('small.txt', 10);
+    const run = await ferry(['upload', file, '--token', 'wrong']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^ferry: POST \/v1\/uploads answered 401: a valid bearer token is required$/m);
+    const usage = await ferry(['upload']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /takes exactly one FILE/);
+  });
+});
