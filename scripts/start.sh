@@ -34,7 +34,7 @@ is_running worker || start_daemon worker node --import tsx src/worker.ts "state=
 api_ready() {
   alive_or_die api
   alive_or_die worker
-  curl -fsS "http://127.0.0.1:$API_PORT/readyz"
+  curl -fs "http://127.0.0.1:$API_PORT/readyz"
 }
 wait_for "ferry api" 60 api_ready
 
