@@ -1,5 +1,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { chownSync, closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -22,6 +31,7 @@ export async function createTestServer(
 ): Promise<Server> {
   const account = sftpAccount();
   const tag = randomUUID().slice(0, 8);
+  createdDirs.add(path.join(account.root, `transfer-${tag}`));
   return await deps.db.server.create({
     data: {
       name: `transfer-test-${tag}`,
@@ -38,6 +48,14 @@ export async function createTestServer(
       ...overrides,
     },
   });
+}
+
+const createdDirs = new Set<string>();
+
+/** Removes the remote directories of the servers made here (large fixtures would pile up in the SFTP root). */
+export function removeTestFiles(): void {
+  for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });
+  createdDirs.clear();
 }
 
 /** The local path of a file below the server's remote directory. */

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -18,6 +18,7 @@ async function bundlePath(): Promise<string> {
   if (!bundleFile) {
     const file = path.join(tmpdir(), `ferry-workflows-${randomUUID()}.js`);
     writeFileSync(file, (await workflowBundle()).code);
+    process.once('exit', () => rmSync(file, { force: true }));
     bundleFile = file;
   }
   return bundleFile;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -9,6 +9,7 @@ import { signWebhook } from '../../src/lib/webhook';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
   createTestServer,
+  removeTestFiles,
   createTransferRow,
   localPathOf,
   objectSha256,
@@ -30,6 +31,7 @@ describe('transfer: after-transfer actions and webhooks', () => {
     hooks = await startWebhookReceiver();
   });
   after(async () => {
+    removeTestFiles();
     await hooks.close();
     await deps.close();
   });
@@ -71,6 +73,7 @@ describe('transfer: after-transfer actions and webhooks', () => {
     assert.equal(existsSync(localPathOf(moving, 'sub dir/move-me.bin')), false, 'moved away');
     const archived = `${localPathOf(moving, '')}/../${moving.archiveDir}/sub dir/move-me.bin`;
     assert.equal(statSync(archived).size, 700_000, 'kept its place below the archive directory');
+    rmSync(`${localPathOf(moving, '')}/../${moving.archiveDir}`, { recursive: true, force: true });
     for (const row of rows) assert.equal((await transferRow(deps, row.id)).status, 'completed');
 
     const hook = hookFor(deleted.id);

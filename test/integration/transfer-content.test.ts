@@ -4,6 +4,7 @@ import { GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
   createTestServer,
+  removeTestFiles,
   createTransferRow,
   objectSha256,
   openUploads,
@@ -22,6 +23,7 @@ describe('transfer: content fidelity', () => {
     deps = await createTestDeps({ TRANSFER_PART_MIB: '8' });
   });
   after(async () => {
+    removeTestFiles();
     await deps.close();
   });
 

@@ -5,6 +5,7 @@ import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
   checkpointParts,
   createTestServer,
+  removeTestFiles,
   createTransferRow,
   objectSha256,
   openUploads,
@@ -27,6 +28,7 @@ describe('transfer: crash of the worker', () => {
     deps = await createTestDeps(overrides);
   });
   after(async () => {
+    removeTestFiles();
     await Promise.all(workers.map((w) => w.stop('SIGKILL')));
     await deps.close();
   });

@@ -6,6 +6,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
   createTestServer,
+  removeTestFiles,
   createTransferRow,
   openUploads,
   startTransfer,
@@ -23,6 +24,7 @@ describe('transfer: failures that no retry can fix', () => {
     deps = await createTestDeps({ TRANSFER_PART_MIB: '5' });
   });
   after(async () => {
+    removeTestFiles();
     await deps.close();
   });
 

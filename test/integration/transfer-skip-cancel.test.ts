@@ -8,6 +8,7 @@ import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
   checkpointParts,
   createTestServer,
+  removeTestFiles,
   createTransferRow,
   localPathOf,
   openUploads,
@@ -26,6 +27,7 @@ describe('transfer: identical objects and cancellation', () => {
     deps = await createTestDeps({ TRANSFER_PART_MIB: '5' });
   });
   after(async () => {
+    removeTestFiles();
     await deps.close();
   });
 

@@ -4,6 +4,7 @@ import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
   checkpointParts,
   createTestServer,
+  removeTestFiles,
   createTransferRow,
   objectSha256,
   openUploads,
@@ -30,6 +31,7 @@ describe('transfer: SFTP server restarts', () => {
     sshd = await startPrivateSshd();
   });
   after(async () => {
+    removeTestFiles();
     await sshd.close();
     await deps.close();
   });

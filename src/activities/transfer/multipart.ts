@@ -91,9 +91,9 @@ async function uploadParts(
         for await (const part of parts) {
           const sha256 = createHash('sha256').update(part.data).digest();
           const uploaded = settle(
-            process.env.NOUP ? Promise.resolve({ PartNumber: part.partNumber, ETag: 'x', ChecksumSHA256: 'x' }) : uploadPart(s3, ref, state.uploadId, part.partNumber, part.data, sha256, abort.signal),
+            uploadPart(s3, ref, state.uploadId, part.partNumber, part.data, sha256, abort.signal),
           );
-          const hashed = settle(process.env.NOHASH ? Promise.resolve(Buffer.alloc(1)) : hasher.update(part.data));
+          const hashed = settle(hasher.update(part.data));
           retired = retired.then(async () => {
             const record = unwrap(await uploaded);
             const hashState = unwrap(await hashed);
