@@ -7,6 +7,8 @@
  *   - peak RSS (VmHWM) of a Ferry worker process that transfers one 100 MiB
  *     file, and of a fresh one that transfers the 1 GiB file.
  * Run: `npm run bench:ingest` (starts the local services). Last line: JSON.
+ * `npm run bench:ingest -- --only large|small` runs one half (figures of the
+ * other half are then absent from the JSON).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -113,6 +115,7 @@ function rcloneCopy(from: string, to: string): number {
   delete env.AWS_CA_BUNDLE;
   const started = performance.now();
   const run = spawnSync('rclone', ['copy', from, to], { env, encoding: 'utf8' });
+  if (run.error) throw new Error(`rclone could not run: ${run.error.message}`);
   if (run.status !== 0) throw new Error(`rclone copy ${from} failed: ${run.stderr}`);
   return (performance.now() - started) / 1000;
 }
@@ -126,66 +129,103 @@ async function emptyPrefix(deps: TestDeps, prefix: string): Promise<void> {
   }
 }
 
+type Figures = Record<string, number>;
+
+/** 100 MiB then 1 GiB through Ferry (fresh worker each), then the 1 GiB file with rclone. */
+async function largeFile(deps: TestDeps, server: Server, root: string): Promise<Figures> {
+  console.log('writing fixtures: 1 GiB and 100 MiB files of random bytes');
+  writeRandomFile(server, 'big-1g.bin', 1024 * MiB);
+  writeRandomFile(server, 'mid-100m.bin', 100 * MiB);
+  console.log('ferry: 100 MiB, then 1 GiB, each in a fresh worker process');
+  const mid = await ferryLarge(deps, server, 'mid-100m.bin', 100 * MiB);
+  const large = await ferryLarge(deps, server, 'big-1g.bin', 1024 * MiB);
+  console.log('rclone: 1 GiB');
+  const rcloneSeconds = rcloneCopy(
+    `fsftp:${path.join(root, server.remoteDir, 'big-1g.bin')}`,
+    `fs3:${BUCKET}/rclone-${server.id}/`,
+  );
+  const rcloneMbps = (1024 * MiB) / 1e6 / rcloneSeconds;
+  return {
+    largeFileBytes: 1024 * MiB,
+    ferryLargeMBps: round(large.mbps),
+    rcloneLargeMBps: round(rcloneMbps),
+    largeRatio: round(large.mbps / rcloneMbps),
+    ferryPeakRssMiB100M: round(mid.peakRssMiB),
+    ferryPeakRssMiB1G: round(large.peakRssMiB),
+    rssGrowthMiB: round(large.peakRssMiB - mid.peakRssMiB),
+    ferryMidMBps: round(mid.mbps),
+  };
+}
+
+/** 1,000 × 64 KiB through a Ferry scan, then with rclone. */
+async function smallFiles(deps: TestDeps, server: Server, root: string): Promise<Figures> {
+  console.log(`writing fixtures: ${SMALL_FILES} × 64 KiB files of random bytes`);
+  for (let i = 0; i < SMALL_FILES; i++)
+    writeRandomFile(server, `f${String(i).padStart(4, '0')}.bin`, SMALL_SIZE);
+  console.log(`ferry: scan of ${SMALL_FILES} small files`);
+  const ferry = await ferrySmall(deps, server);
+  console.log(`rclone: ${SMALL_FILES} small files`);
+  const rcloneSeconds = rcloneCopy(
+    `fsftp:${path.join(root, server.remoteDir)}`,
+    `fs3:${BUCKET}/rclone-${server.id}/`,
+  );
+  const rcloneFilesPerSecond = SMALL_FILES / rcloneSeconds;
+  return {
+    smallFiles: SMALL_FILES,
+    ferrySmallFilesPerSec: round(ferry.filesPerSecond),
+    rcloneSmallFilesPerSec: round(rcloneFilesPerSecond),
+    smallRatio: round(ferry.filesPerSecond / rcloneFilesPerSecond),
+  };
+}
+
+function printTable(f: Figures): void {
+  console.log('');
+  console.log('                       ferry        rclone     ferry/rclone');
+  if (f.largeRatio !== undefined) {
+    console.log(
+      `1 GiB file (MB/s)   ${pad(f.ferryLargeMBps)}  ${pad(f.rcloneLargeMBps)}  ${pad(f.largeRatio)}`,
+    );
+  }
+  if (f.smallRatio !== undefined) {
+    console.log(
+      `64 KiB files (f/s)  ${pad(f.ferrySmallFilesPerSec)}  ${pad(f.rcloneSmallFilesPerSec)}  ${pad(f.smallRatio)}`,
+    );
+  }
+  if (f.rssGrowthMiB !== undefined) {
+    console.log(
+      `ferry worker peak RSS: ${f.ferryPeakRssMiB100M} MiB (100 MiB file), ${f.ferryPeakRssMiB1G} MiB (1 GiB file)`,
+    );
+  }
+  const targets = [
+    f.largeRatio !== undefined && `large ≥ 1.0× rclone: ${f.largeRatio >= 1}`,
+    f.rssGrowthMiB !== undefined && `RSS(1 GiB) − RSS(100 MiB) ≤ 32 MiB: ${f.rssGrowthMiB <= 32}`,
+    f.smallRatio !== undefined && `small ≥ 0.5× rclone: ${f.smallRatio >= 0.5}`,
+  ].filter(Boolean);
+  console.log(`targets: ${targets.join('; ')}`);
+  console.log(JSON.stringify(f));
+}
+
+function parseOnly(argv: string[]): 'large' | 'small' | undefined {
+  const i = argv.indexOf('--only');
+  if (i === -1) return undefined;
+  const value = argv[i + 1];
+  if (value !== 'large' && value !== 'small') throw new Error('--only takes "large" or "small"');
+  return value;
+}
+
 async function main(): Promise<void> {
+  const only = parseOnly(process.argv.slice(2));
   prepareServices();
   const deps = await createTestDeps({ FERRY_BUCKET: BUCKET });
   const big = await createTestServer(deps, { bucket: BUCKET });
   const small = await createTestServer(deps, { bucket: BUCKET, recursive: false });
   const root = sftpAccount().root;
   try {
-    console.log('writing fixtures: 1 GiB, 100 MiB and 1,000 × 64 KiB files of random bytes');
-    writeRandomFile(big, 'big-1g.bin', 1024 * MiB);
-    writeRandomFile(big, 'mid-100m.bin', 100 * MiB);
-    for (let i = 0; i < SMALL_FILES; i++)
-      writeRandomFile(small, `f${String(i).padStart(4, '0')}.bin`, SMALL_SIZE);
-
-    console.log('ferry: 100 MiB, then 1 GiB, each in a fresh worker process');
-    const mid = await ferryLarge(deps, big, 'mid-100m.bin', 100 * MiB);
-    const large = await ferryLarge(deps, big, 'big-1g.bin', 1024 * MiB);
-    console.log('rclone: 1 GiB');
-    const rcloneLargeSeconds = rcloneCopy(
-      `fsftp:${path.join(root, big.remoteDir, 'big-1g.bin')}`,
-      `fs3:${BUCKET}/rclone-${big.id}/`,
-    );
-    console.log(`ferry: scan of ${SMALL_FILES} small files`);
-    const smallFerry = await ferrySmall(deps, small);
-    console.log(`rclone: ${SMALL_FILES} small files`);
-    const rcloneSmallSeconds = rcloneCopy(
-      `fsftp:${path.join(root, small.remoteDir)}`,
-      `fs3:${BUCKET}/rclone-${small.id}/`,
-    );
-
-    const rcloneMbps = (1024 * MiB) / 1e6 / rcloneLargeSeconds;
-    const rcloneFilesPerSecond = SMALL_FILES / rcloneSmallSeconds;
-    const figures = {
-      largeFileBytes: 1024 * MiB,
-      ferryLargeMBps: round(large.mbps),
-      rcloneLargeMBps: round(rcloneMbps),
-      largeRatio: round(large.mbps / rcloneMbps),
-      smallFiles: SMALL_FILES,
-      ferrySmallFilesPerSec: round(smallFerry.filesPerSecond),
-      rcloneSmallFilesPerSec: round(rcloneFilesPerSecond),
-      smallRatio: round(smallFerry.filesPerSecond / rcloneFilesPerSecond),
-      ferryPeakRssMiB100M: round(mid.peakRssMiB),
-      ferryPeakRssMiB1G: round(large.peakRssMiB),
-      rssGrowthMiB: round(large.peakRssMiB - mid.peakRssMiB),
-      ferryMidMBps: round(mid.mbps),
+    const figures: Figures = {
+      ...(only !== 'small' ? await largeFile(deps, big, root) : {}),
+      ...(only !== 'large' ? await smallFiles(deps, small, root) : {}),
     };
-    console.log('');
-    console.log('                       ferry        rclone     ferry/rclone');
-    console.log(
-      `1 GiB file (MB/s)   ${pad(figures.ferryLargeMBps)}  ${pad(figures.rcloneLargeMBps)}  ${pad(figures.largeRatio)}`,
-    );
-    console.log(
-      `64 KiB files (f/s)  ${pad(figures.ferrySmallFilesPerSec)}  ${pad(figures.rcloneSmallFilesPerSec)}  ${pad(figures.smallRatio)}`,
-    );
-    console.log(
-      `ferry worker peak RSS: ${figures.ferryPeakRssMiB100M} MiB (100 MiB file), ${figures.ferryPeakRssMiB1G} MiB (1 GiB file)`,
-    );
-    console.log(
-      `targets: large ≥ 1.0× rclone: ${figures.largeRatio >= 1}; RSS(1 GiB) − RSS(100 MiB) ≤ 32 MiB: ${figures.rssGrowthMiB <= 32}; small ≥ 0.5× rclone: ${figures.smallRatio >= 0.5}`,
-    );
-    console.log(JSON.stringify(figures));
+    printTable(figures);
   } finally {
     for (const server of [big, small]) {
       rmSync(path.join(root, server.remoteDir), { recursive: true, force: true });
@@ -198,7 +238,7 @@ async function main(): Promise<void> {
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
-const pad = (n: number) => String(n).padStart(10);
+const pad = (n: number | undefined) => String(n).padStart(10);
 
 main().catch((err: unknown) => {
   console.error(err);

@@ -29,6 +29,13 @@ export const workflowIds = {
 /** Input of the `transferFile` workflow: the Transfer row holds everything else (no secrets in history). */
 export interface TransferInput {
   transferId: string;
+  /**
+   * The file is small enough for one PutObject (see lib/transfer-start.ts):
+   * the workflow runs its transfer as a local activity, in the worker that
+   * runs the workflow, with no activity task passing through the server. That
+   * halves what Temporal records per file, which dominates for small files.
+   */
+  local?: boolean;
 }
 
 /** Input of the `scanServer` workflow; `cursor` pages the start of transfers across continue-as-new. */

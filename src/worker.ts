@@ -23,8 +23,11 @@ export async function createFerryWorker(deps: ActivityDeps, options: FerryWorker
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(deps),
-    // Activities stream files: a few at a time per worker keeps memory bounded.
+    // Activities stream files: a few at a time per worker keeps memory bounded
+    // (8 × two parts). Local ones hold a small file each (≤ 4 MiB, see
+    // lib/transfer-start.ts): 16 × 4 MiB at most.
     maxConcurrentActivityTaskExecutions: 8,
+    maxConcurrentLocalActivityExecutions: 16,
     shutdownGraceTime: '30 seconds',
     // Cancellation reaches an activity only in the answer to a heartbeat, and
     // heartbeats are otherwise sent every 0.8 × heartbeatTimeout (24 s for

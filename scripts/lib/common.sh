@@ -36,6 +36,15 @@ need_cmd() {
   command -v "$1" >/dev/null 2>&1 || die "'$1' is missing; install it: $2"
 }
 
+# apt_install PACKAGE...: Debian packages, refreshing the package lists only
+# when the install fails without them (slow). Output goes to the apt log.
+apt_install() {
+  mkdir -p "$LOG_DIR"
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get install -y -q "$@" || { apt-get update -q && apt-get install -y -q "$@"; }; } \
+    >"$LOG_DIR/apt.log" 2>&1 </dev/null || die "apt-get install $* failed; see $LOG_DIR/apt.log"
+}
+
 # poll TIMEOUT_SECONDS COMMAND...: true as soon as COMMAND succeeds, false
 # at the deadline. Polling instead of fixed sleeps: fast starts stay fast and
 # slow ones still work. Only stdout is silenced, so messages stay visible.

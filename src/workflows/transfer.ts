@@ -7,6 +7,7 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  type RetryPolicy,
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -24,6 +25,15 @@ const NON_RETRYABLE = [
   'ServerNotFound',
 ];
 
+// Network errors and SFTP disconnects: about an hour of retries with backoff, each resuming.
+const TRANSFER_RETRY: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '5 minutes',
+  maximumAttempts: 20,
+  nonRetryableErrorTypes: NON_RETRYABLE,
+};
+
 const { transferToS3 } = proxyActivities<Activities>({
   // Long files are fine: a stalled attempt is caught by the heartbeat timeout,
   // and an attempt cut off by this timeout resumes from its checkpoint.
@@ -31,14 +41,15 @@ const { transferToS3 } = proxyActivities<Activities>({
   heartbeatTimeout: '30 seconds',
   // Wait for the activity to abort its multipart upload before marking the row.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  // Network errors and SFTP disconnects: about an hour of retries with backoff, each resuming.
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '5 minutes',
-    maximumAttempts: 20,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
+  retry: TRANSFER_RETRY,
+});
+
+// Files of one PutObject (input.local): the same activity, run inside the
+// workflow's worker. No heartbeat, so a hung attempt is cut off by the timeout.
+const { transferToS3: transferLocally } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: TRANSFER_RETRY,
 });
 
 const { applyAfterTransfer } = proxyActivities<Activities>({
@@ -80,7 +91,7 @@ export interface TransferFileResult {
  * (throttled) as parts complete, so the query answers from workflow state; the
  * Transfer row's bytesDone is updated with every part as well.
  */
-export async function transferFile({ transferId }: TransferInput): Promise<TransferFileResult> {
+export async function transferFile({ transferId, local }: TransferInput): Promise<TransferFileResult> {
   const progress: Progress = { done: 0, total: null, phase: 'transferring' };
   setHandler(progressQuery, () => progress);
   setHandler(transferProgressSignal, ({ done, total }) => {
@@ -90,7 +101,7 @@ export async function transferFile({ transferId }: TransferInput): Promise<Trans
 
   let outcome;
   try {
-    outcome = await transferToS3({ transferId });
+    outcome = await (local ? transferLocally : transferToS3)({ transferId });
     progress.done = outcome.size;
     progress.total = outcome.size;
     if (outcome.afterTransfer !== 'keep') {

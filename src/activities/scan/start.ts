@@ -33,14 +33,15 @@ export function createStartActivity({ config, db, temporal }: ActivityDeps) {
       where: { serverId, status: 'discovered', ...(cursor ? { id: { gt: cursor } } : {}) },
       orderBy: { id: 'asc' },
       take: limit,
-      select: { id: true, workflowId: true },
+      select: { id: true, workflowId: true, size: true },
     });
+    const startOptions = { taskQueue: config.TEMPORAL_TASK_QUEUE, partBytes: config.transferPartBytes };
     const result: StartPageResult = { started: 0, alreadyStarted: 0, nextCursor: null };
     for (let i = 0; i < rows.length; i += START_CONCURRENCY) {
       ctx.cancellationSignal.throwIfAborted();
       const batch = rows.slice(i, i + START_CONCURRENCY);
       const outcomes = await Promise.all(
-        batch.map((row) => startTransferWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, row)),
+        batch.map((row) => startTransferWorkflow(temporal, startOptions, row)),
       );
       for (const outcome of outcomes) {
         if (outcome === 'started') result.started++;

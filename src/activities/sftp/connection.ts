@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import SftpClient from 'ssh2-sftp-client';
+import type { Server } from '../../generated/prisma/client';
 import type { Db } from '../../lib/db';
 import { decryptSecret } from '../../lib/secrets';
 
@@ -43,8 +44,13 @@ export async function loadSftpTarget(db: Db, secretKey: Buffer, serverId: string
   if (!server) {
     throw ApplicationFailure.nonRetryable(`server ${serverId} does not exist`, SftpFailure.serverNotFound);
   }
+  return sftpTargetOf(server, secretKey);
+}
+
+/** The login of a server row already loaded, its secrets decrypted. */
+export function sftpTargetOf(server: Server, secretKey: Buffer): SftpTarget {
   return {
-    serverId,
+    serverId: server.id,
     host: server.host,
     port: server.port,
     username: server.username,

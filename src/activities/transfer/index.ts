@@ -5,7 +5,7 @@ import { decryptSecret } from '../../lib/secrets';
 import { sendWebhook, WebhookError } from '../../lib/webhook';
 import type { TransferInput } from '../../shared';
 import type { ActivityDeps } from '../deps';
-import { loadSftpTarget } from '../sftp/connection';
+import { sftpTargetOf } from '../sftp/connection';
 import { rawSftp, SftpPool } from '../sftp/pool';
 import { type AfterTransferDone, applyAction } from './after-transfer';
 import { TransferFailure } from './failures';
@@ -63,7 +63,7 @@ export function createTransferActivities(deps: ActivityDeps) {
         transferId,
         serverId: row.serverId,
       });
-      const target = await loadSftpTarget(db, config.secretKey, row.serverId);
+      const target = sftpTargetOf(row.server, config.secretKey);
       const result = await sftpPool.use(target, (client) =>
         new TransferRun(deps, ctx, row, log).execute(rawSftp(client)),
       );
@@ -80,7 +80,7 @@ export function createTransferActivities(deps: ActivityDeps) {
       const row = await loadRow(transferId);
       if (row.server.afterTransfer === 'keep') return 'kept';
       const log = deps.log.child({ transferId, serverId: row.serverId });
-      const target = await loadSftpTarget(db, config.secretKey, row.serverId);
+      const target = sftpTargetOf(row.server, config.secretKey);
       return await sftpPool.use(target, (client) => applyAction(client, row, log));
     },
 
@@ -93,12 +93,14 @@ export function createTransferActivities(deps: ActivityDeps) {
       status: FinalTransferStatus;
       error?: string;
     }): Promise<void> {
-      const row = await loadRow(input.transferId);
       const ending = input.status === 'failed' || input.status === 'cancelled';
-      if (ending && row.uploadId) {
-        await abortUpload(deps.s3, { Bucket: row.bucket, Key: row.objectKey }, row.uploadId);
+      if (ending) {
+        const row = await loadRow(input.transferId);
+        if (row.uploadId)
+          await abortUpload(deps.s3, { Bucket: row.bucket, Key: row.objectKey }, row.uploadId);
       }
-      await db.transfer.update({
+      // updateMany: a row deleted meanwhile (its server was removed) has nothing left to record.
+      await db.transfer.updateMany({
         where: { id: input.transferId },
         data: {
           status: input.status,

@@ -15,7 +15,7 @@ import { transferProgressSignal } from '../../shared';
  */
 export class ProgressReporter {
   private details: unknown;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | undefined;
   private lastSignalAt = 0;
   private lastSignalled = -1;
 
@@ -25,13 +25,14 @@ export class ProgressReporter {
     private readonly log: Logger,
     private readonly total: number,
   ) {
-    this.timer = setInterval(() => this.ctx.heartbeat(this.details), 1_000);
+    // A local activity has no heartbeats (it runs inside a workflow task), and is short anyway.
+    this.timer = ctx.info.isLocal ? undefined : setInterval(() => this.ctx.heartbeat(this.details), 1_000);
   }
 
   /** Records how far the transfer got: heartbeat details now, a signal when due. */
   update(done: number, details?: unknown): void {
     if (details !== undefined) this.details = details;
-    this.ctx.heartbeat(this.details);
+    if (!this.ctx.info.isLocal) this.ctx.heartbeat(this.details);
     const now = Date.now();
     const elapsed = now - this.lastSignalAt;
     const percentMoved = done - this.lastSignalled >= this.total / 100;

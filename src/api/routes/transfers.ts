@@ -98,7 +98,11 @@ export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
     if (claimed.count === 0) throw new ConflictError(`transfer ${t.id} changed state meanwhile; look again`);
     let outcome;
     try {
-      outcome = await startTransferWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, t);
+      outcome = await startTransferWorkflow(
+        temporal,
+        { taskQueue: config.TEMPORAL_TASK_QUEUE, partBytes: config.transferPartBytes },
+        t,
+      );
     } catch (err) {
       await restore(t);
       throw new ServiceUnavailableError(`could not start the transfer workflow: ${(err as Error).message}`);
