@@ -33,3 +33,5 @@ if [[ ! -f $gen_stamp || "$(cat "$gen_stamp")" != "$want" ]]; then
     npx prisma generate >/dev/null
   printf '%s\n' "$want" >"$gen_stamp"
 fi
+
+bash "$ROOT/scripts/build-native.sh"

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { ListedPart } from './s3-objects';
 
+/** Size of a saved SHA-256 state before its unfinished block (native/sha256/index.js). */
+export const SHA256_STATE_BYTES = 40;
+
 /**
  * Where a multipart transfer stands: written to the Transfer row after each
  * part (the durable copy) and sent in heartbeats (a hint: the last heartbeat
@@ -8,14 +11,21 @@ import type { ListedPart } from './s3-objects';
  * `hashState` is the SHA-256 state after exactly `offset` bytes, so a resumed
  * attempt loads it and reads on from `offset`.
  */
-const checkpointSchema = z.object({
-  uploadId: z.string().min(1),
-  partSize: z.number().int().positive(),
-  offset: z.number().int().nonnegative(),
-  /** base64 of hash-wasm's saved SHA-256 state after `offset` bytes; empty at offset 0. */
-  hashState: z.string(),
-  parts: z.array(z.object({ PartNumber: z.number().int(), ETag: z.string(), ChecksumSHA256: z.string() })),
-});
+const checkpointSchema = z
+  .object({
+    uploadId: z.string().min(1),
+    partSize: z.number().int().positive(),
+    offset: z.number().int().nonnegative(),
+    /** base64 of the SHA-256 state after `offset` bytes (native/sha256); empty at offset 0. */
+    hashState: z.string(),
+    parts: z.array(z.object({ PartNumber: z.number().int(), ETag: z.string(), ChecksumSHA256: z.string() })),
+  })
+  // A state in another format (an older Ferry's) cannot be resumed from: the transfer starts over.
+  .refine((cp) =>
+    cp.offset === 0
+      ? cp.hashState === ''
+      : Buffer.from(cp.hashState, 'base64').length === SHA256_STATE_BYTES + (cp.offset % 64),
+  );
 
 export type Checkpoint = z.infer<typeof checkpointSchema>;
 
