@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Upload } from '../../generated/prisma/client';
 import { isNoSuchUpload } from '../../lib/s3';
 import { stagingPrefix } from '../../lib/upload-staging';
+import { workflowIds } from '../../shared';
 import type { ActivityDeps } from '../deps';
 import { batchParts, planParts, type ManifestChunk } from './plan';
 import { whileHeartbeating } from './heartbeat';
@@ -72,7 +73,23 @@ export function createPrepareActivities({ db, s3, config }: ActivityDeps) {
 
   /** queued → processing; validates the manifest and opens the multipart upload. */
   async function prepare(uploadId: string): Promise<AssemblyPlan> {
-    await transitionUpload(db, uploadId, ['queued'], 'processing');
+    // The workflow runs this only once `complete` signalled it. 'receiving'
+    // means the database lost that request's commit (made without waiting for
+    // the disk, api/uploads/manifest.ts): the signal stands, and the manifest
+    // is validated below whatever the row said.
+    const moved = await transitionUpload(db, uploadId, ['queued', 'receiving'], 'processing');
+    if (moved) {
+      await db.job.upsert({
+        where: { workflowId: workflowIds.upload(uploadId) },
+        create: {
+          kind: 'upload',
+          workflowId: workflowIds.upload(uploadId),
+          refId: uploadId,
+          status: 'running',
+        },
+        update: {},
+      });
+    }
     const upload = await db.upload.findUnique({ where: { id: uploadId } });
     if (!upload) throw ApplicationFailure.nonRetryable(`upload ${uploadId} does not exist`, 'UploadMissing');
     if (upload.status !== 'processing') {

@@ -102,6 +102,12 @@ export async function queueUpload(
   chunkCount?: number,
 ): Promise<UploadStatus> {
   return await db.$transaction(async (tx) => {
+    // `complete` must answer at once, and a commit that waits for the disk
+    // (fsync) takes tens of milliseconds now and then. Not waiting is safe
+    // here: the durable record of the request is the workflow's signal, sent
+    // after this commit; should a database crash lose 'queued', the workflow
+    // still assembles (prepareUploadAssembly accepts 'receiving').
+    await tx.$executeRaw`SET LOCAL synchronous_commit = off`;
     const row = await lockUpload(tx, uploadId, 'UPDATE');
     if (['queued', 'processing', 'completed', 'failed'].includes(row.status)) return row.status;
     assertReceiving(uploadId, row);
