@@ -16,7 +16,7 @@ import type { Prisma, Server, Transfer } from '../../src/generated/prisma/client
 import { joinKey } from '../../src/lib/keys';
 import { encryptSecret } from '../../src/lib/secrets';
 import { transferWorkflowId } from '../../src/lib/workflow-ids';
-import type { TransferInput } from '../../src/shared';
+import { startTransferWorkflow } from '../../src/lib/transfer-start';
 import type { transferFile } from '../../src/workflows/transfer';
 import type { TestDeps } from './deps';
 import { sftpAccount } from './env';
@@ -112,12 +112,11 @@ export async function startTransfer(
   row: Transfer,
   taskQueue: string,
 ): Promise<WorkflowHandle<typeof transferFile>> {
-  const args: [TransferInput] = [{ transferId: row.id }];
-  return await deps.temporal.workflow.start<typeof transferFile>('transferFile', {
-    args,
-    taskQueue,
-    workflowId: row.workflowId,
-  });
+  // The way the scan and the API start it, so a small file runs as a local activity here too.
+  const options = { taskQueue, partBytes: deps.config.transferPartBytes };
+  const outcome = await startTransferWorkflow(deps.temporal, options, row);
+  if (outcome !== 'started') throw new Error(`${row.workflowId} was already started`);
+  return deps.temporal.workflow.getHandle<typeof transferFile>(row.workflowId);
 }
 
 /** SHA-256 of an object, streamed back from storage. */

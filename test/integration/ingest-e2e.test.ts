@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Server } from '../../src/generated/prisma/client';
 import type { scanServer } from '../../src/workflows/scan';
-import { startTestApi, type TestApi } from '../helpers/api-client';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
 import { objectSha256 } from '../helpers/ingest-fixtures';
-import { listKeys, removeTree, writeTree } from '../helpers/ingest-tree';
-import { quiesceScans, registerServer, cleanupServer } from '../helpers/servers';
+import { listKeys, writeTree } from '../helpers/ingest-tree';
+import { quiesceScans, registerServer } from '../helpers/servers';
+import { useIngestApi } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 import { taskQueueFor, withWorker } from '../helpers/worker';
 
@@ -29,29 +28,13 @@ interface TransferAnswer {
  */
 describe('SFTP ingest end to end, through the API', () => {
   const taskQueue = taskQueueFor('ingest end to end');
-  let deps: TestDeps;
-  let api: TestApi;
+  const { deps, api, track } = useIngestApi(taskQueue);
   let server: Server | undefined;
-
-  before(async () => {
-    deps = await createTestDeps({ TEMPORAL_TASK_QUEUE: taskQueue });
-    api = await startTestApi(deps);
-  });
-  after(async () => {
-    try {
-      if (server) {
-        await cleanupServer(api, deps, server.id, taskQueue);
-        await removeTree(deps.s3, server);
-      }
-    } finally {
-      await api.close();
-      await deps.close();
-    }
-  });
 
   it('transfers a nested tree so that every object has its source SHA-256', async () => {
     const registered = await registerServer(api, { recursive: true, minAgeSeconds: 0 });
     server = await deps.db.server.findUniqueOrThrow({ where: { id: registered.id } });
+    track(server);
     const sizes: Record<string, number> = {
       'top.txt': 1234,
       'empty.dat': 0,

@@ -2,20 +2,12 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Server } from '../../src/generated/prisma/client';
-import { startTestApi, type TestApi } from '../helpers/api-client';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
 import { objectSha256 } from '../helpers/ingest-fixtures';
-import { removeTree } from '../helpers/ingest-tree';
-import {
-  nextScheduledScan,
-  quiesceScans,
-  registerServer,
-  cleanupServer,
-  serverBody,
-} from '../helpers/servers';
+import { nextScheduledScan, quiesceScans, registerServer, serverBody } from '../helpers/servers';
 import { writeRemoteFile } from '../helpers/sftp';
+import { useIngestApi } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 import { taskQueueFor, withWorker } from '../helpers/worker';
 
@@ -29,25 +21,8 @@ const MIN_AGE_SECONDS = 10;
  */
 describe('files still being written', () => {
   const taskQueue = taskQueueFor('ingest files still being written');
-  let deps: TestDeps;
-  let api: TestApi;
+  const { deps, api, track } = useIngestApi(taskQueue);
   let server: Server | undefined;
-
-  before(async () => {
-    deps = await createTestDeps({ TEMPORAL_TASK_QUEUE: taskQueue });
-    api = await startTestApi(deps);
-  });
-  after(async () => {
-    try {
-      if (server) {
-        await cleanupServer(api, deps, server.id, taskQueue);
-        await removeTree(deps.s3, server);
-      }
-    } finally {
-      await api.close();
-      await deps.close();
-    }
-  });
 
   it('are left until stable for minAgeSeconds, then transferred once, as their final version', async () => {
     const body = serverBody({ recursive: false, minAgeSeconds: MIN_AGE_SECONDS, scanIntervalSeconds: 1 });
@@ -62,6 +37,7 @@ describe('files still being written', () => {
     await withWorker(deps, taskQueue, async () => {
       const registered = await registerServer(api, body);
       server = await deps.db.server.findUniqueOrThrow({ where: { id: registered.id } });
+      track(server);
 
       // Each round appends, then waits for a scheduled scan that started after the append.
       for (let round = 0; round < 3; round++) {

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
   createTestServer,
-  removeTestFiles,
   createTransferRow,
   objectSha256,
   openUploads,
@@ -12,20 +10,14 @@ import {
   transferRow,
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
+import { useTransferDeps } from '../helpers/suite';
 import { taskQueueFor, withWorker } from '../helpers/worker';
 
 const MiB = 1024 * 1024;
 
 describe('transfer: content fidelity', () => {
-  let deps: TestDeps;
-  before(async () => {
-    // Small parts keep the >100 MiB file a real multipart upload of many parts.
-    deps = await createTestDeps({ TRANSFER_PART_MIB: '8' });
-  });
-  after(async () => {
-    removeTestFiles();
-    await deps.close();
-  });
+  // Small parts keep the >100 MiB file a real multipart upload of many parts.
+  const deps = useTransferDeps({ TRANSFER_PART_MIB: '8' });
 
   it('stores every file byte for byte, records its SHA-256 in the row and the object tag', async (t) => {
     const server = await createTestServer(deps);

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ListPartsCommand } from '@aws-sdk/client-s3';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
   checkpointParts,
   createTestServer,
-  removeTestFiles,
   createTransferRow,
   objectSha256,
   openUploads,
@@ -13,6 +11,7 @@ import {
   transferRow,
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
+import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 import { taskQueueFor } from '../helpers/worker';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
@@ -22,15 +21,10 @@ const PART = 5 * MiB;
 const overrides = { TRANSFER_PART_MIB: '5' };
 
 describe('transfer: crash of the worker', () => {
-  let deps: TestDeps;
+  const deps = useTransferDeps(overrides);
   const workers: WorkerProcess[] = [];
-  before(async () => {
-    deps = await createTestDeps(overrides);
-  });
   after(async () => {
-    removeTestFiles();
     await Promise.all(workers.map((w) => w.stop('SIGKILL')));
-    await deps.close();
   });
 
   it('resumes on another worker after SIGKILL and re-reads at most two parts', async (t) => {

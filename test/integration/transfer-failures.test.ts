@@ -1,32 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
   createTestServer,
-  removeTestFiles,
   createTransferRow,
   openUploads,
   startTransfer,
   transferRow,
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
+import { useTransferDeps } from '../helpers/suite';
 import { taskQueueFor, withWorker } from '../helpers/worker';
 import { isS3NotFound } from '../../src/lib/s3';
 
 const MiB = 1024 * 1024;
 
 describe('transfer: failures that no retry can fix', () => {
-  let deps: TestDeps;
-  before(async () => {
-    deps = await createTestDeps({ TRANSFER_PART_MIB: '5' });
-  });
-  after(async () => {
-    removeTestFiles();
-    await deps.close();
-  });
+  const deps = useTransferDeps({ TRANSFER_PART_MIB: '5' });
 
   it('fails once and for all on a wrong pinned host key, uploading nothing, saying why', async (t) => {
     const wrong = 'SHA256:' + Buffer.alloc(32, 9).toString('base64').replace(/=+$/, '');

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { utimesSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
   checkpointParts,
   createTestServer,
-  removeTestFiles,
   createTransferRow,
   localPathOf,
   openUploads,
@@ -16,20 +14,15 @@ import {
   transferRow,
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
+import { createTestDeps } from '../helpers/deps';
+import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 import { taskQueueFor, withWorker } from '../helpers/worker';
 
 const MiB = 1024 * 1024;
 
 describe('transfer: identical objects and cancellation', () => {
-  let deps: TestDeps;
-  before(async () => {
-    deps = await createTestDeps({ TRANSFER_PART_MIB: '5' });
-  });
-  after(async () => {
-    removeTestFiles();
-    await deps.close();
-  });
+  const deps = useTransferDeps({ TRANSFER_PART_MIB: '5' });
 
   it('skips a new version whose content is already stored, uploading nothing', async (t) => {
     const server = await createTestServer(deps);

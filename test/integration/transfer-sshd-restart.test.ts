@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
   checkpointParts,
   createTestServer,
-  removeTestFiles,
   createTransferRow,
   objectSha256,
   openUploads,
@@ -13,27 +11,25 @@ import {
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
 import { startPrivateSshd } from '../helpers/private-sshd';
+import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 import { taskQueueFor, withWorker } from '../helpers/worker';
 
 const MiB = 1024 * 1024;
 
 describe('transfer: SFTP server restarts', () => {
-  let deps: TestDeps;
+  // Few, small reads in flight: slow enough to stop the server in the middle of the file.
+  const deps = useTransferDeps({
+    TRANSFER_PART_MIB: '5',
+    SFTP_READ_CONCURRENCY: '4',
+    SFTP_READ_CHUNK_BYTES: '65536',
+  });
   let sshd: Awaited<ReturnType<typeof startPrivateSshd>>;
   before(async () => {
-    // Few, small reads in flight: slow enough to stop the server in the middle of the file.
-    deps = await createTestDeps({
-      TRANSFER_PART_MIB: '5',
-      SFTP_READ_CONCURRENCY: '4',
-      SFTP_READ_CHUNK_BYTES: '65536',
-    });
     sshd = await startPrivateSshd();
   });
   after(async () => {
-    removeTestFiles();
     await sshd.close();
-    await deps.close();
   });
 
   it('completes with the right content when sshd is stopped mid-transfer and started again', async (t) => {

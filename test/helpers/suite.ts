@@ -1,0 +1,75 @@
+import { after, before } from 'node:test';
+import type { Server } from '../../src/generated/prisma/client';
+import { startTestApi, type TestApi } from './api-client';
+import { createTestDeps, type TestDeps } from './deps';
+import { removeTestFiles } from './ingest-fixtures';
+import { removeTree } from './ingest-tree';
+import { cleanupServer } from './servers';
+
+/**
+ * The set-up most ingest test files share, registered as the file's
+ * before/after hooks, so each file states only what differs (overrides).
+ *
+ * Returns the TestDeps as the tests use them: an object that forwards to the
+ * real clients, which exist only once `before` has run.
+ */
+function deferred<T extends object>(what: string): { value: T; set(real: T | undefined): void } {
+  let real: T | undefined;
+  const value = new Proxy({} as T, {
+    get(_target, prop) {
+      if (!real) throw new Error(`${what} used outside a test (before() has not run)`);
+      return Reflect.get(real, prop, real) as unknown;
+    },
+  });
+  return { value, set: (r) => (real = r) };
+}
+
+/** Transfer tests: test deps with `overrides`; afterwards the SFTP files written by the file are removed. */
+export function useTransferDeps(overrides: Record<string, string> = {}): TestDeps {
+  const deps = deferred<TestDeps>('test deps');
+  let created: TestDeps | undefined;
+  before(async () => {
+    created = await createTestDeps(overrides);
+    deps.set(created);
+  });
+  after(async () => {
+    removeTestFiles();
+    await created?.close();
+  });
+  return deps.value;
+}
+
+export interface IngestApi {
+  deps: TestDeps;
+  api: TestApi;
+  taskQueue: string;
+  /** The server the test registered: removed afterwards with its schedule, workflows and objects. */
+  track: (server: Server) => void;
+}
+
+/** Ingest tests through the API: deps and an API on `taskQueue`; afterwards the tracked server is cleaned up. */
+export function useIngestApi(taskQueue: string): IngestApi {
+  const deps = deferred<TestDeps>('test deps');
+  const api = deferred<TestApi>('test API');
+  let created: { deps: TestDeps; api: TestApi } | undefined;
+  let server: Server | undefined;
+  before(async () => {
+    const d = await createTestDeps({ TEMPORAL_TASK_QUEUE: taskQueue });
+    created = { deps: d, api: await startTestApi(d) };
+    deps.set(created.deps);
+    api.set(created.api);
+  });
+  after(async () => {
+    if (!created) return;
+    try {
+      if (server) {
+        await cleanupServer(created.api, created.deps, server.id, taskQueue);
+        await removeTree(created.deps.s3, server);
+      }
+    } finally {
+      await created.api.close();
+      await created.deps.close();
+    }
+  });
+  return { deps: deps.value, api: api.value, taskQueue, track: (s) => (server = s) };
+}
