@@ -202,11 +202,23 @@ export class TransferRun {
     return { status: 'skipped', sha256 };
   }
 
+  /**
+   * Records the checkpoint after each part. The next part's buffer waits for
+   * this write, and a commit that waits for the disk takes tens of ms now and
+   * then, so it does not wait (synchronous_commit off). Only a crash of the
+   * database itself can lose the last few checkpoints; a resumed transfer
+   * then starts from an earlier one, which ListParts confirms, and uploads a
+   * few parts again. The very first one (the multipart upload's ID) is
+   * waited for: without it the upload could not be found to abort.
+   */
   private async saveCheckpoint(cp: Checkpoint): Promise<void> {
-    await this.deps.db.transfer.update({
+    const update = this.deps.db.transfer.update({
       where: { id: this.row.id },
       data: { uploadId: cp.uploadId, checkpoint: cp, bytesDone: cp.offset },
     });
+    if (cp.parts.length === 0) await update;
+    else
+      await this.deps.db.$transaction([this.deps.db.$executeRaw`SET LOCAL synchronous_commit = off`, update]);
     this.progress.update(cp.offset, cp);
   }
 
