@@ -61,8 +61,8 @@ const schema = z.object({
   /**
    * Bytes per SFTP read request. 255 KiB is OpenSSH's largest read; ssh2
    * splits requests for servers that announce (or are assumed to have) less.
-   * Fewer, larger reads cost less CPU per byte: ~1.25× the 1 GiB throughput
-   * of 64 KiB reads in bench/ingest.ts. @default 261120
+   * Fewer, larger reads cost less CPU per byte (one request and one
+   * callback per 255 KiB instead of per 64 KiB). @default 261120
    */
   SFTP_READ_CHUNK_BYTES: z.coerce.number().int().min(4096).max(261120).default(261120),
   /** Lifetime of an upload that has not been completed, in seconds. @default 86400 */
