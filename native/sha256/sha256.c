@@ -44,6 +44,14 @@ static SHA256_CTX *get_ctx(napi_env env, napi_value value) {
   return (SHA256_CTX *)data;
 }
 
+/* The context of a call whose one argument is a context; NULL otherwise. */
+static SHA256_CTX *only_ctx_arg(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  return argc == 1 ? get_ctx(env, argv[0]) : NULL;
+}
+
 /* create([state]) -> context buffer */
 static napi_value create(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -91,11 +99,9 @@ static napi_value update(napi_env env, napi_callback_info info) {
 
 /* save(ctx) -> state (40 bytes + the unfinished block). */
 static napi_value save(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  SHA256_CTX *ctx = argc == 1 ? get_ctx(env, argv[0]) : NULL;
+  SHA256_CTX *ctx = only_ctx_arg(env, info);
   if (!ctx) return throw_error(env, "save(ctx)");
+  napi_value result;
   uint8_t *out;
   napi_create_buffer(env, STATE_BYTES + ctx->num, (void **)&out, &result);
   for (int i = 0; i < 8; i++) {
@@ -115,11 +121,9 @@ static napi_value save(napi_env env, napi_callback_info info) {
 
 /* digest(ctx) -> 32 bytes; the context is finished afterwards. */
 static napi_value digest(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  SHA256_CTX *ctx = argc == 1 ? get_ctx(env, argv[0]) : NULL;
+  SHA256_CTX *ctx = only_ctx_arg(env, info);
   if (!ctx) return throw_error(env, "digest(ctx)");
+  napi_value result;
   void *out;
   napi_create_buffer(env, SHA256_DIGEST_LENGTH, &out, &result);
   SHA256_Final((unsigned char *)out, ctx);

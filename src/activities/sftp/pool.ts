@@ -46,7 +46,12 @@ export class SftpPool {
     if (!entry) {
       const created: Entry = { key, client: openSftp(target), users: 0, idle: undefined };
       created.client.then(
-        (client) => client.on('close', () => this.drop(created)),
+        (client) => {
+          client.on('close', () => this.drop(created));
+          // Every read in flight on the shared channel listens for its close
+          // (sftp/pipelined-reader.ts); a worker runs up to 8 + 16 transfers.
+          rawSftp(client).setMaxListeners(64);
+        },
         () => this.drop(created),
       );
       this.entries.set(key, created);
