@@ -8,12 +8,21 @@ COPY prisma.config.ts tsconfig.json tsconfig.build.json ./
 RUN npx prisma generate
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
+# Native code for fast transfers (native/sha256, ssh2's crypto binding); the
+# worker falls back to JavaScript if this build fails, so it does not fail the image.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+COPY native ./native
+COPY scripts/build-native.sh ./scripts/
+COPY scripts/lib ./scripts/lib
+RUN bash scripts/build-native.sh
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/native ./native
 COPY --from=build /app/src/generated ./src/generated
 COPY package.json prisma.config.ts ./
 COPY prisma ./prisma
