@@ -185,6 +185,19 @@ export async function stagedKeys(deps: TestDeps, uploadId: string): Promise<stri
   return [...(await listStaged(deps.s3, deps.config.FERRY_BUCKET, prefix)).keys()];
 }
 
+/**
+ * The staged chunks are removed just after the row reaches its final status
+ * (the row first, so no chunk is accepted meanwhile): waits until none is
+ * left, failing after 10 s.
+ */
+export async function assertNoStagedLeft(deps: TestDeps, uploadId: string): Promise<void> {
+  await waitFor(
+    `staged chunks of ${uploadId} removed`,
+    async () => (await stagedKeys(deps, uploadId)).length === 0,
+    { timeoutMs: 10_000 },
+  );
+}
+
 /** Multipart uploads still open on a key. */
 export async function openMultipartUploads(deps: TestDeps, key: string): Promise<number> {
   const res = await deps.s3.send(

@@ -12,7 +12,7 @@ import {
   objectExists,
   openMultipartUploads,
   sha256,
-  stagedKeys,
+  assertNoStagedLeft,
   startUploadsApi,
   type UploadsApi,
 } from '../helpers/uploads';
@@ -75,7 +75,7 @@ describe('uploads: assembly into one object', () => {
       sha256: sha256(whole),
       size: whole.length,
     });
-    assert.deepEqual(await stagedKeys(deps, id), [], 'staged chunks are removed');
+    await assertNoStagedLeft(deps, id);
     assert.equal(done.progress, 1);
     return done;
   }
@@ -190,7 +190,7 @@ describe('uploads: assembly into one object', () => {
         assert.match(done.error ?? '', /SHA-256 mismatch/);
         assert.equal(await objectExists(deps, key), false);
         assert.equal(await openMultipartUploads(deps, key), 0, 'the multipart upload is aborted');
-        assert.deepEqual(await stagedKeys(deps, id), []);
+        await assertNoStagedLeft(deps, id);
         const hook = await waitFor('the webhook', () => receiver.hooks[0]);
         assert.equal((JSON.parse(hook.body) as { event: string }).event, 'upload.failed');
         const job = await deps.db.job.findUniqueOrThrow({ where: { workflowId: done.jobId } });

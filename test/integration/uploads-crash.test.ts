@@ -6,7 +6,7 @@ import {
   MiB,
   objectDigest,
   sha256,
-  stagedKeys,
+  assertNoStagedLeft,
   startUploadsApi,
   type UploadsApi,
 } from '../helpers/uploads';
@@ -74,7 +74,7 @@ describe('uploads: a worker killed during assembly', () => {
     const done = await api.waitForStatus(id, ['completed', 'failed'], 120_000);
     assert.equal(done.status, 'completed', `upload failed: ${done.error}`);
     assert.deepEqual(await objectDigest(deps, done.key), { sha256: sha256(whole), size: whole.length });
-    assert.deepEqual(await stagedKeys(deps, id), []);
+    await assertNoStagedLeft(deps, id);
 
     // Every batch completed exactly once: those done before the kill were not redone.
     const completedBy = await batchCompletions(jobId);

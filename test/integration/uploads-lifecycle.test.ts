@@ -75,8 +75,9 @@ describe('uploads: expiry and cancellation', () => {
       assert.equal(del.body.cancelRequested, true);
       const done = await api.waitForStatus(id, ['cancelled']);
       assert.equal(done.error, null);
-      assert.deepEqual(await stagedKeys(deps, id), []);
+      // The row turns `cancelled` first (so no chunk is accepted any more), then the chunks are removed.
       assert.equal(await workflowClosed(created.body.jobId), 'CANCELLED');
+      assert.deepEqual(await stagedKeys(deps, id), []);
       assert.equal((await api.putChunk(id, 3, Buffer.from('x'))).status, 409);
       assert.equal(
         (await api.call('DELETE', `/v1/uploads/${id}`)).status,
