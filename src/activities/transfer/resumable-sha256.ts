@@ -34,18 +34,21 @@ try {
 }
 `;
 
-/** native/sha256/index.js, found from here in the source tree and in dist/ alike. */
+let modulePath: string | undefined;
+
+/** native/sha256/index.js, found from here in the source tree and in dist/ alike (looked up once). */
 function sha256Module(): string {
+  if (modulePath) return modulePath;
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'native', 'sha256', 'index.js');
-    if (existsSync(candidate)) return candidate;
+    if (existsSync(candidate)) return (modulePath = candidate);
     if (path.dirname(dir) === dir) throw new Error('native/sha256/index.js not found above ' + __dirname);
   }
 }
 
 /**
  * Whole-file SHA-256 whose state survives a crash: after each part the saved
- * state (40 bytes, see native/sha256) goes into the transfer's checkpoint, and
+ * state (40–103 bytes, see native/sha256) goes into the transfer's checkpoint, and
  * a resumed transfer loads it and goes on hashing from the first missing part.
  * Node's own hash cannot export its state; native/sha256 is OpenSSL's SHA-256
  * (SHA-NI, ~1.4 GB/s here) with the state exposed, or a JavaScript twin
@@ -77,8 +80,8 @@ export class ResumableSha256 {
   implementation = '';
 
   /**
-   * Starts a hasher, from the beginning or from a saved state (40 bytes; a
-   * state in any other format is refused, and the transfer starts over).
+   * Starts a hasher, from the beginning or from a saved state (40–103 bytes;
+   * a state in any other format is refused, and the transfer starts over).
    */
   static async start(
     state?: Uint8Array,

@@ -79,11 +79,12 @@ export function createPrepareActivities({ db, s3, config }: ActivityDeps) {
     // is validated below whatever the row said.
     const moved = await transitionUpload(db, uploadId, ['queued', 'receiving'], 'processing');
     if (moved) {
+      const workflowId = workflowIds.upload(uploadId);
       await db.job.upsert({
-        where: { workflowId: workflowIds.upload(uploadId) },
+        where: { workflowId },
         create: {
           kind: 'upload',
-          workflowId: workflowIds.upload(uploadId),
+          workflowId,
           refId: uploadId,
           status: 'running',
         },
