@@ -85,7 +85,7 @@ export interface TransferFileResult {
  * One file version, SFTP → S3 (PRODUCT.md §1.1), started by the scan as
  * `ferry-transfer-<serverId>-<hash of path, size, mtime>`. Owns the Transfer
  * row: running → completed | skipped | failed | cancelled. The source is
- * deleted or moved only after the object was verified (inside transferToS3).
+ * deleted or moved only after transferToS3 has stored and verified the object.
  *
  * `progress` query: bytes done and total. The transfer activity signals them
  * (throttled) as parts complete, so the query answers from workflow state; the
@@ -102,30 +102,46 @@ export async function transferFile({ transferId, local }: TransferInput): Promis
   let outcome;
   try {
     outcome = await (local ? transferLocally : transferToS3)({ transferId });
-    progress.done = outcome.size;
-    progress.total = outcome.size;
-    if (outcome.afterTransfer !== 'keep') {
-      progress.phase = 'after-transfer';
-      await afterTransfer(transferId);
-    }
   } catch (err) {
-    if (isCancellation(err)) {
-      progress.phase = 'cancelled';
-      await CancellationScope.nonCancellable(() =>
-        markTransfer({ transferId, status: 'cancelled', error: 'cancelled by request' }),
-      );
-      throw err;
-    }
-    progress.phase = 'failed';
-    const failure = asFailure(err);
-    await markTransfer({ transferId, status: 'failed', error: failure.message });
-    await notify(transferId, 'transfer.failed');
-    throw failure;
+    return await endUnfinished(transferId, progress, err);
   }
-  progress.phase = outcome.status;
-  await markTransfer({ transferId, status: outcome.status });
-  if (outcome.notify) await notify(transferId, 'transfer.completed');
-  return { transferId, status: outcome.status, sha256: outcome.sha256, size: outcome.size };
+  progress.done = outcome.size;
+  progress.total = outcome.size;
+  const stored = outcome;
+  // The object is stored and verified. A cancel arriving from here on (even
+  // one the activity finished before noticing) cannot undo that: the source
+  // action, the status and the webhook run to the end, so the row and the
+  // source always agree with what storage holds.
+  return await CancellationScope.nonCancellable(async () => {
+    if (stored.afterTransfer !== 'keep') {
+      progress.phase = 'after-transfer';
+      try {
+        await afterTransfer(transferId);
+      } catch (err) {
+        return await endUnfinished(transferId, progress, err);
+      }
+    }
+    progress.phase = stored.status;
+    await markTransfer({ transferId, status: stored.status });
+    if (stored.notify) await notify(transferId, 'transfer.completed');
+    return { transferId, status: stored.status, sha256: stored.sha256, size: stored.size };
+  });
+}
+
+/** Records a transfer that ended without success (cancelled or failed), then rethrows. */
+async function endUnfinished(transferId: string, progress: Progress, err: unknown): Promise<never> {
+  if (isCancellation(err)) {
+    progress.phase = 'cancelled';
+    await CancellationScope.nonCancellable(() =>
+      markTransfer({ transferId, status: 'cancelled', error: 'cancelled by request' }),
+    );
+    throw err;
+  }
+  progress.phase = 'failed';
+  const failure = asFailure(err);
+  await markTransfer({ transferId, status: 'failed', error: failure.message });
+  await notify(transferId, 'transfer.failed');
+  throw failure;
 }
 
 async function afterTransfer(transferId: string): Promise<void> {

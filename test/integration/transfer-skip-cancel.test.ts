@@ -14,7 +14,7 @@ import {
   transferRow,
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
-import { createTestDeps } from '../helpers/deps';
+import { createTestDeps, withDbHook } from '../helpers/deps';
 import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 import { taskQueueFor, withWorker } from '../helpers/worker';
@@ -58,15 +58,16 @@ describe('transfer: identical objects and cancellation', () => {
   });
 
   it('stops promptly when cancelled and aborts its multipart upload', async (t) => {
-    // Few reads in flight: the transfer is still running when the cancel arrives.
+    // One small read in flight: the transfer is still running when the cancel
+    // reaches it (heartbeats carry it, flushed every 2 s): 256 MiB take > 5 s.
     const slow = await createTestDeps({
       TRANSFER_PART_MIB: '5',
-      SFTP_READ_CONCURRENCY: '2',
+      SFTP_READ_CONCURRENCY: '1',
       SFTP_READ_CHUNK_BYTES: '32768',
     });
     t.after(() => slow.close());
     const server = await createTestServer(slow);
-    writeRandomFile(server, 'cancel-me.bin', 80 * MiB);
+    writeRandomFile(server, 'cancel-me.bin', 256 * MiB);
     const row = await createTransferRow(slow, server, 'cancel-me.bin');
     const taskQueue = taskQueueFor(t.name);
     await withWorker(slow, taskQueue, async () => {
@@ -90,7 +91,38 @@ describe('transfer: identical objects and cancellation', () => {
     const cancelled = await transferRow(slow, row.id);
     assert.equal(cancelled.status, 'cancelled');
     assert.equal(cancelled.uploadId, null);
-    assert.ok(cancelled.bytesDone < 80n * BigInt(MiB));
+    assert.ok(cancelled.bytesDone < 256n * BigInt(MiB));
     assert.deepEqual(await openUploads(slow, row.bucket, row.objectKey), []);
   });
+
+  it('finishes a transfer whose cancel arrived as the object was being stored, and records it', async (t) => {
+    const server = await createTestServer(deps);
+    writeRandomFile(server, 'late-cancel.bin', 12 * MiB + 5);
+    const row = await createTransferRow(deps, server, 'late-cancel.bin');
+    const taskQueue = taskQueueFor(t.name);
+    let handle: Awaited<ReturnType<typeof startTransfer>> | undefined;
+    let cancelSent = false;
+    // The activity records the SHA-256 only once the object is stored and
+    // verified: the cancel is sent just then, so the activity returns success
+    // to a workflow that is already being cancelled.
+    const late = withDbHook(deps, (model, method, args) => {
+      if (model !== 'transfer' || method !== 'update' || !hasSha256(args) || !handle) return undefined;
+      cancelSent = true;
+      return handle.cancel();
+    });
+    await withWorker(late, taskQueue, async () => {
+      handle = await startTransfer(deps, row, taskQueue);
+      const result = await handle.result();
+      assert.equal(result.status, 'completed');
+    });
+    assert.ok(cancelSent, 'the cancel was sent while the object was being recorded');
+    const done = await transferRow(deps, row.id);
+    assert.equal(done.status, 'completed', 'the row says what storage holds');
+    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: row.bucket, Key: row.objectKey }));
+    assert.equal(head.ContentLength, 12 * MiB + 5);
+  });
 });
+
+function hasSha256(args: unknown): boolean {
+  return typeof (args as { data?: { sha256?: unknown } } | undefined)?.data?.sha256 === 'string';
+}

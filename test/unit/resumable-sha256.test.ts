@@ -53,6 +53,20 @@ describe('ResumableSha256', () => {
     assert.equal(await hashResuming(data, 100_003, [true, false]), expected);
   });
 
+  it("hashes a part on its own without touching the file's running hash", async () => {
+    const [a, part, b] = [randomBytes(100_003), randomBytes(3 * MiB + 5), randomBytes(77)];
+    const hasher = await ResumableSha256.start();
+    try {
+      await hasher.update(a);
+      // Asked for together, as a transfer does; answered in order.
+      const [partSha256] = await Promise.all([hasher.sha256Of(part), hasher.update(b)]);
+      assert.equal(partSha256.toString('hex'), sha256(part));
+      assert.equal(await hasher.digestHex(), sha256(Buffer.concat([a, b])));
+    } finally {
+      await hasher.close();
+    }
+  });
+
   it('refuses a state of another format instead of hashing wrongly', async () => {
     await assert.rejects(ResumableSha256.start(Buffer.alloc(39)), /40 to 103 bytes/);
     await assert.rejects(ResumableSha256.start(Buffer.alloc(104)), /40 to 103 bytes/);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FileEntryWithStats, SFTPWrapper } from 'ssh2';
 import type SftpClient from 'ssh2-sftp-client';
+import { rawSftp } from '../sftp/connection';
 
 /** A regular file as listed: its path relative to the scanned directory and as the server names it. */
 export interface ListedFile {
@@ -30,11 +31,6 @@ const SSH_FX_PERMISSION_DENIED = 3;
 function isUnreadable(err: unknown): err is Error {
   const code = (err as { code?: unknown } | undefined)?.code;
   return err instanceof Error && (code === SSH_FX_NO_SUCH_FILE || code === SSH_FX_PERMISSION_DENIED);
-}
-
-/** ssh2-sftp-client keeps the raw ssh2 SFTP channel on `sftp` without declaring it. */
-function rawSftp(client: SftpClient): SFTPWrapper {
-  return (client as unknown as { sftp: SFTPWrapper }).sftp;
 }
 
 function readdir(sftp: SFTPWrapper, dir: string): Promise<FileEntryWithStats[]> {

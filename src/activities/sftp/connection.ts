@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import type { SFTPWrapper } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import type { Server } from '../../generated/prisma/client';
 import type { Db } from '../../lib/db';
 import { decryptSecret } from '../../lib/secrets';
+import { widenReceiveWindow } from './receive-window';
 
 /** Everything needed to log in to a server; built inside activities only, never passed through Temporal. */
 export interface SftpTarget {
@@ -84,6 +86,7 @@ export async function openSftp(target: SftpTarget, readyTimeoutMs = 20_000): Pro
       keepaliveInterval: 10_000,
       keepaliveCountMax: 3,
     });
+    widenReceiveWindow(rawSftp(client));
     return client;
   } catch (err) {
     // The half-open connection is torn down; its own error would hide the real one.
@@ -105,4 +108,11 @@ function classifyConnectError(err: unknown, target: SftpTarget, expected: string
     return ApplicationFailure.nonRetryable(`login refused for ${where}: ${message}`, SftpFailure.authFailed);
   }
   return err instanceof Error ? err : new Error(message);
+}
+
+/** ssh2-sftp-client keeps the raw ssh2 SFTP channel on `sftp` without declaring it. */
+export function rawSftp(client: SftpClient): SFTPWrapper {
+  const sftp = (client as unknown as { sftp?: SFTPWrapper }).sftp;
+  if (!sftp) throw new Error('SFTP connection is closed');
+  return sftp;
 }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { SFTPWrapper } from 'ssh2';
 import type SftpClient from 'ssh2-sftp-client';
 import type { Logger } from '../../lib/logger';
-import { openSftp, type SftpTarget } from './connection';
+import { openSftp, rawSftp, type SftpTarget } from './connection';
 
 /**
  * SSH connections kept open between activities of one worker process. A
@@ -76,11 +75,4 @@ export class SftpPool {
   private drop(entry: Entry): void {
     if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
   }
-}
-
-/** ssh2-sftp-client keeps the raw ssh2 SFTP channel on `sftp` without declaring it. */
-export function rawSftp(client: SftpClient): SFTPWrapper {
-  const sftp = (client as unknown as { sftp?: SFTPWrapper }).sftp;
-  if (!sftp) throw new Error('SFTP connection is closed');
-  return sftp;
 }

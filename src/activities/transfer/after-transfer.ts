@@ -4,7 +4,7 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import type SftpClient from 'ssh2-sftp-client';
 import type { Server, Transfer } from '../../generated/prisma/client';
 import type { Logger } from '../../lib/logger';
-import { rawSftp } from '../sftp/pool';
+import { rawSftp } from '../sftp/connection';
 import { TransferFailure } from './failures';
 
 export type AfterTransferDone = 'kept' | 'deleted' | 'moved' | 'already-gone' | 'newer-version-left';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFTPWrapper } from 'ssh2';
 import { BufferPool } from '../sftp/buffer-pool';
@@ -59,8 +58,8 @@ function unwrap<T>(s: Settled<T>): T {
 
 /**
  * The pipeline: the reader fills part buffers (many SFTP requests in flight);
- * each full part is checksummed and uploaded at once while the worker thread
- * hashes it; parts are then retired in order — recorded in the checkpoint and
+ * each full part is checksummed in the hashing thread and uploaded at once,
+ * while the same thread adds it to the file's hash; parts are then retired in order — recorded in the checkpoint and
  * their buffer handed back to the reader. Any failure aborts the reads and
  * in-flight uploads, and waits for them, so that a retry never races them.
  */
@@ -89,11 +88,14 @@ async function uploadParts(
       });
       try {
         for await (const part of parts) {
-          const sha256 = createHash('sha256').update(part.data).digest();
-          const uploaded = settle(
-            uploadPart(s3, ref, state.uploadId, part.partNumber, part.data, sha256, abort.signal),
-          );
+          // Both hashes in the thread, the part's first: its upload waits for it.
+          const partSha256 = hasher.sha256Of(part.data);
           const hashed = settle(hasher.update(part.data));
+          const uploaded = settle(
+            partSha256.then((sha256) =>
+              uploadPart(s3, ref, state.uploadId, part.partNumber, part.data, sha256, abort.signal),
+            ),
+          );
           retired = retired.then(async () => {
             const record = unwrap(await uploaded);
             const hashState = unwrap(await hashed);
