@@ -3,7 +3,8 @@
  * services up (`npm run services:up`). Starts the real API and worker as
  * their own processes on a private task queue, writes 1 GiB of random data to
  * a temporary directory, and measures:
- *   - POST /complete latency (p50/p99) for uploads of 1 MiB, 64 MiB and 1 GiB;
+ *   - POST /complete latency (p50/p99) for uploads of 1 MiB, 64 MiB and 1 GiB,
+ *     and its split between the database and Temporal (the API's Server-Timing);
  *   - 1 GiB assembled from 64 MiB chunks, from 1 MiB chunks, and with the
  *     whole-file SHA-256 check, against one plain PutObject of the file, with
  *     the bytes that passed through the worker (or the uploader) for each;
@@ -48,6 +49,9 @@ const s3 = createS3(config);
 
 interface Sample {
   completeMs: number;
+  /** The API's own split of `complete`, from its Server-Timing header (ms). */
+  dbMs: number;
+  temporalMs: number;
   assemblyMs: number;
   bytesThroughWorker: number;
 }
@@ -110,8 +114,15 @@ async function uploadOnce(
   };
   await Promise.all([lane(), lane(), lane(), lane()]);
   const t0 = performance.now();
-  await api.json('POST', `/v1/uploads/${id}/complete`, { chunkCount: sums.chunks.length });
+  const res = await fetch(new URL(`/v1/uploads/${id}/complete`, api.baseUrl), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ chunkCount: sums.chunks.length }),
+  });
+  await res.text();
   const completeMs = performance.now() - t0;
+  if (res.status !== 202) throw new Error(`complete answered ${res.status}`);
+  const timing = serverTiming(res.headers.get('server-timing'));
   const done = await waitFor(
     `upload ${id}`,
     async () => {
@@ -123,7 +134,23 @@ async function uploadOnce(
   const assemblyMs = performance.now() - t0;
   if (done.status !== 'completed') throw new Error(`upload ${id} failed: ${done.error}`);
   await s3.send(new DeleteObjectCommand({ Bucket: config.FERRY_BUCKET, Key: key }));
-  return { completeMs, assemblyMs, bytesThroughWorker: done.assembly?.bytesThroughWorker ?? NaN };
+  return {
+    completeMs,
+    dbMs: timing.db ?? NaN,
+    temporalMs: timing.temporal ?? NaN,
+    assemblyMs,
+    bytesThroughWorker: done.assembly?.bytesThroughWorker ?? NaN,
+  };
+}
+
+/** `db;dur=7.1, temporal;dur=6.2` → { db: 7.1, temporal: 6.2 } */
+function serverTiming(header: string | null): Record<string, number> {
+  const timing: Record<string, number> = {};
+  for (const entry of (header ?? '').split(',')) {
+    const m = /^\s*(\w+);dur=([\d.]+)/.exec(entry);
+    if (m?.[1] && m[2]) timing[m[1]] = Number(m[2]);
+  }
+  return timing;
 }
 
 type Proc = ReturnType<typeof startProcess>;
@@ -192,7 +219,19 @@ async function main(): Promise<void> {
     const file = path.join(dir, 'data.bin');
     await writeRandomFile(file, GiB);
 
-    const latency: Record<string, { p50: number; p99: number; samples: number; assemblyP50: number }> = {};
+    const latency: Record<
+      string,
+      {
+        p50: number;
+        p99: number;
+        samples: number;
+        assemblyP50: number;
+        dbP50: number;
+        dbP99: number;
+        temporalP50: number;
+        temporalP99: number;
+      }
+    > = {};
     for (const [label, size, samples] of [
       // Enough samples that the p99 is not just the slowest one (except for 1 GiB, which takes ~12 s each).
       ['1MiB', MiB, 100],
@@ -203,10 +242,16 @@ async function main(): Promise<void> {
       const got: Sample[] = [];
       for (let i = 0; i < samples; i++) got.push(await uploadOnce(api, file, size, 8 * MiB, sums, false));
       const ms = got.map((s) => s.completeMs);
+      const db = got.map((s) => s.dbMs);
+      const signal = got.map((s) => s.temporalMs);
       latency[label] = {
         p50: percentile(ms, 50),
         p99: percentile(ms, 99),
         samples,
+        dbP50: percentile(db, 50),
+        dbP99: percentile(db, 99),
+        temporalP50: percentile(signal, 50),
+        temporalP99: percentile(signal, 99),
         assemblyP50: percentile(
           got.map((s) => s.assemblyMs),
           50,
@@ -248,6 +293,12 @@ async function main(): Promise<void> {
     for (const [label, l] of Object.entries(latency)) {
       console.log(
         `  ${label.padEnd(52)}${f(l.p50)} ${f(l.p99)} ${f(l.samples, 0)} ${f(l.assemblyP50 / 1000, 2)}`,
+      );
+    }
+    console.log('  of which, from the API (Server-Timing)     db p50 / p99 ms   temporal p50 / p99 ms');
+    for (const [label, l] of Object.entries(latency)) {
+      console.log(
+        `  ${label.padEnd(40)}${f(l.dbP50)} ${f(l.dbP99)}      ${f(l.temporalP50)} ${f(l.temporalP99)}`,
       );
     }
     console.log('\n1 GiB: complete → completed                              seconds  bytes through worker');

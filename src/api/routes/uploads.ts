@@ -16,6 +16,7 @@ import { progressQuery, uploadCompleteSignal, workflowIds, type Progress } from 
 import type { uploadLifecycle } from '../../workflows/upload';
 import type { ApiDeps } from '../deps';
 import { resourceId } from '../params';
+import { ServerTiming } from '../server-timing';
 import { stageChunk } from '../uploads/ingest';
 import { compareWithRecorded, queueUpload, recordChunk, type RecordOutcome } from '../uploads/manifest';
 import { effectiveStatus, presentUpload } from '../uploads/present';
@@ -166,11 +167,15 @@ export function uploadRoutes({ config, db, s3, temporal, log }: ApiDeps): Router
     const id = resourceId(req.params.id, 'upload');
     const { chunkCount } = parse(completeUploadBody, req.body ?? {});
     const workflowId = workflowIds.upload(id);
-    const status = await queueUpload(db, id, workflowId, chunkCount);
+    const timing = new ServerTiming();
+    const status = await timing.measure('db', () => queueUpload(db, id, workflowId, chunkCount));
     // Signalled on every complete while queued: a repeat heals a signal lost to a crash.
     if (status === 'queued') {
-      await temporal.workflow.getHandle(workflowId).signal(uploadCompleteSignal).catch(temporalDown);
+      await timing.measure('temporal', () =>
+        temporal.workflow.getHandle(workflowId).signal(uploadCompleteSignal).catch(temporalDown),
+      );
     }
+    res.setHeader('Server-Timing', timing.toString());
     res.status(202).json({ jobId: workflowId, uploadId: id, status });
   });
 
