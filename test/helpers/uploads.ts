@@ -43,6 +43,7 @@ export interface Answer {
   body: UploadBody;
   /** The `error` of an error answer. */
   failure: { code: string; message: string; details?: { missingChunks?: number[] } };
+  headers: Headers;
 }
 
 /**
@@ -88,7 +89,12 @@ export async function startUploadsApi(deps: TestDeps): Promise<UploadsApi> {
   async function answer(res: Response): Promise<Answer> {
     const text = await res.text();
     const parsed = (text ? JSON.parse(text) : {}) as { error?: unknown };
-    return { status: res.status, body: parsed as UploadBody, failure: parsed.error as Answer['failure'] };
+    return {
+      status: res.status,
+      body: parsed as UploadBody,
+      failure: parsed.error as Answer['failure'],
+      headers: res.headers,
+    };
   }
 
   const api: UploadsApi = {
