@@ -3,7 +3,8 @@
  * same sshd into the same MinIO, in one run.
  *   - one 1 GiB file: MB/s of each, ratio Ferry/rclone;
  *   - 1,000 files of 64 KiB: files/s of each, Ferry through its real path
- *     (a scan workflow that starts one transfer workflow per file);
+ *     (a scan workflow that starts one transfer workflow per file), and the
+ *     CPU each process spends per file on either side;
  *   - peak RSS (VmHWM) of a Ferry worker process while it transfers one
  *     100 MiB file, and of a fresh one while it transfers the 1 GiB file.
  * Run: `npm run bench:ingest` (starts the local services). Last line: JSON.
@@ -28,6 +29,7 @@ import {
 import { repoRoot } from '../test/helpers/paths';
 import { waitFor } from '../test/helpers/wait';
 import { startWorkerProcess } from '../test/helpers/worker-process';
+import { cpuSeconds, cpuSecondsOfCommand, reapedChildrenCpuSeconds, servicePid } from './cpu';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'ferry-bench';
@@ -81,11 +83,26 @@ async function ferryLarge(deps: TestDeps, server: Server, rel: string, size: num
   }
 }
 
-/** The real ingest path: a scan lists the directory and starts one transfer workflow per file. */
+/** CPU seconds of the shared services so far: the Temporal dev server, MinIO, all PostgreSQL backends. */
+function serviceCpu() {
+  return {
+    temporal: cpuSeconds(servicePid('temporal')),
+    minio: cpuSeconds(servicePid('minio')),
+    postgres: cpuSecondsOfCommand('postgres'),
+  };
+}
+
+/**
+ * The real ingest path: a scan lists the directory and starts one transfer
+ * workflow per file. Also returns the CPU each process spent meanwhile (the
+ * worker's is read before it stops; it started before the clock).
+ */
 async function ferrySmall(deps: TestDeps, server: Server) {
   const taskQueue = `bench-ingest-${randomUUID()}`;
   const worker = await startWorkerProcess(taskQueue, { TEMPORAL_TASK_QUEUE: taskQueue });
+  const workerPid = worker.child.pid ?? 0;
   try {
+    const before = { ...serviceCpu(), worker: cpuSeconds(workerPid) };
     const started = performance.now();
     await deps.temporal.workflow.start('scanServer', {
       taskQueue,
@@ -100,7 +117,11 @@ async function ferrySmall(deps: TestDeps, server: Server) {
       { timeoutMs: 15 * 60_000, intervalMs: 200 },
     );
     const seconds = (performance.now() - started) / 1000;
-    return { seconds, filesPerSecond: SMALL_FILES / seconds };
+    const after = { ...serviceCpu(), worker: cpuSeconds(workerPid) };
+    const cpu = Object.fromEntries(
+      Object.entries(after).map(([k, v]) => [k, v - before[k as keyof typeof before]]),
+    ) as typeof after;
+    return { seconds, filesPerSecond: SMALL_FILES / seconds, cpu };
   } finally {
     await worker.stop();
   }
@@ -182,16 +203,28 @@ async function smallFiles(deps: TestDeps, server: Server, root: string): Promise
   console.log(`ferry: scan of ${SMALL_FILES} small files`);
   const ferry = await ferrySmall(deps, server);
   console.log(`rclone: ${SMALL_FILES} small files`);
+  const minioBefore = cpuSeconds(servicePid('minio'));
+  const rcloneCpuBefore = reapedChildrenCpuSeconds();
   const rcloneSeconds = rcloneCopy(
     `fsftp:${path.join(root, server.remoteDir)}`,
     `fs3:${BUCKET}/rclone-${server.id}/`,
   );
+  const rcloneCpu = reapedChildrenCpuSeconds() - rcloneCpuBefore;
+  const rcloneMinioCpu = cpuSeconds(servicePid('minio')) - minioBefore;
   const rcloneFilesPerSecond = SMALL_FILES / rcloneSeconds;
+  const perFileMs = (cpuSeconds: number) => round((cpuSeconds * 1000) / SMALL_FILES);
   return {
     smallFiles: SMALL_FILES,
     ferrySmallFilesPerSec: round(ferry.filesPerSecond),
     rcloneSmallFilesPerSec: round(rcloneFilesPerSecond),
     smallRatio: round(ferry.filesPerSecond / rcloneFilesPerSecond),
+    // CPU per file, by process (ms): where the time of each side goes on these cores.
+    ferryWorkerCpuMsPerFile: perFileMs(ferry.cpu.worker),
+    ferryTemporalCpuMsPerFile: perFileMs(ferry.cpu.temporal),
+    ferryMinioCpuMsPerFile: perFileMs(ferry.cpu.minio),
+    ferryPostgresCpuMsPerFile: perFileMs(ferry.cpu.postgres),
+    rcloneCpuMsPerFile: perFileMs(rcloneCpu),
+    rcloneMinioCpuMsPerFile: perFileMs(rcloneMinioCpu),
   };
 }
 
@@ -206,6 +239,13 @@ function printTable(f: Figures): void {
   if (f.smallRatio !== undefined) {
     console.log(
       `64 KiB files (f/s)  ${pad(f.ferrySmallFilesPerSec)}  ${pad(f.rcloneSmallFilesPerSec)}  ${pad(f.smallRatio)}`,
+    );
+  }
+  if (f.ferryWorkerCpuMsPerFile !== undefined) {
+    console.log(
+      `64 KiB files, CPU ms per file: ferry worker ${f.ferryWorkerCpuMsPerFile}, Temporal ${f.ferryTemporalCpuMsPerFile}, ` +
+        `MinIO ${f.ferryMinioCpuMsPerFile}, PostgreSQL ${f.ferryPostgresCpuMsPerFile}; ` +
+        `rclone ${f.rcloneCpuMsPerFile}, MinIO ${f.rcloneMinioCpuMsPerFile}`,
     );
   }
   if (f.rssGrowthMiB !== undefined) {
