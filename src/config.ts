@@ -54,8 +54,13 @@ const schema = z.object({
   FERRY_WEBHOOK_SECRET: z.string().default(''),
   /** Log level (pino). @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Part size of SFTP→S3 multipart uploads, in MiB (grown for files over 10,000 parts). @default 16 */
-  TRANSFER_PART_MIB: z.coerce.number().int().min(5).max(512).default(16),
+  /**
+   * Part size of SFTP→S3 multipart uploads, in MiB (grown for files over
+   * 10,000 parts). A transfer holds two parts in memory and a crash re-reads
+   * at most two. 32 rather than 16: each part costs storage a fixed amount
+   * besides its bytes, and 1 GiB went ~10 % faster (README). @default 32
+   */
+  TRANSFER_PART_MIB: z.coerce.number().int().min(5).max(512).default(32),
   /** Outstanding SFTP read requests per transfer. @default 16 */
   SFTP_READ_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   /**

@@ -9,7 +9,7 @@ describe('configuration', () => {
     const c = loadConfig(required);
     assert.equal(c.TEMPORAL_ADDRESS, '127.0.0.1:7233');
     assert.equal(c.TEMPORAL_TASK_QUEUE, 'ferry');
-    assert.equal(c.transferPartBytes, 16 * 1024 * 1024);
+    assert.equal(c.transferPartBytes, 32 * 1024 * 1024);
     assert.deepEqual(c.API_TOKENS, ['a', 'b']);
     assert.equal(c.S3_FORCE_PATH_STYLE, true);
   });
