@@ -6,6 +6,9 @@
 export class ServerTiming {
   private readonly entries: string[] = [];
 
+  /** @param since when the request reached the server (performance.now()), for a `total` entry */
+  constructor(private readonly since?: number) {}
+
   async measure<T>(name: string, step: () => Promise<T>): Promise<T> {
     const start = performance.now();
     try {
@@ -16,6 +19,8 @@ export class ServerTiming {
   }
 
   toString(): string {
-    return this.entries.join(', ');
+    const total =
+      this.since === undefined ? [] : [`total;dur=${(performance.now() - this.since).toFixed(1)}`];
+    return [...this.entries, ...total].join(', ');
   }
 }

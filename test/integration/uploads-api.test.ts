@@ -156,7 +156,10 @@ describe('uploads: HTTP API', () => {
     assert.equal(first.status, 202);
     assert.deepEqual(first.body, { jobId: `ferry-upload-${id}`, uploadId: id, status: 'queued' });
     // Where the time went (bench:uploads reports it): the manifest in the database, then the signal.
-    assert.match(first.headers.get('server-timing') ?? '', /^db;dur=\d+\.\d, temporal;dur=\d+\.\d$/);
+    assert.match(
+      first.headers.get('server-timing') ?? '',
+      /^db;dur=\d+\.\d, temporal;dur=\d+\.\d, total;dur=\d+\.\d$/,
+    );
     const second = await api.call('POST', `/v1/uploads/${id}/complete`);
     assert.deepEqual(second.body, first.body);
     const jobs = await deps.db.job.findMany({ where: { workflowId: first.body.jobId } });

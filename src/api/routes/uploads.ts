@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import express, { Router, type Request } from 'express';
+import express, { Router, type Request, type RequestHandler } from 'express';
 import type { Upload } from '../../generated/prisma/client';
 import {
   ConflictError,
@@ -36,6 +36,11 @@ function temporalDown(err: unknown): never {
 export function uploadRoutes({ config, db, s3, temporal, log }: ApiDeps): Router {
   const router = Router();
   const json = express.json({ limit: '64kb' });
+  // Before the body is read: the Server-Timing `total` of `complete` counts that too.
+  const arrival: RequestHandler = (_req, res, next) => {
+    res.locals.arrivedAt = performance.now();
+    next();
+  };
 
   async function findUpload(rawId: unknown): Promise<Upload> {
     const id = resourceId(rawId, 'upload');
@@ -163,11 +168,11 @@ export function uploadRoutes({ config, db, s3, temporal, log }: ApiDeps): Router
     res.json(presentUpload(upload, await chunksOf(upload.id), live));
   });
 
-  router.post('/uploads/:id/complete', json, async (req, res) => {
+  router.post('/uploads/:id/complete', arrival, json, async (req, res) => {
     const id = resourceId(req.params.id, 'upload');
     const { chunkCount } = parse(completeUploadBody, req.body ?? {});
     const workflowId = workflowIds.upload(id);
-    const timing = new ServerTiming();
+    const timing = new ServerTiming(res.locals.arrivedAt as number);
     const status = await timing.measure('db', () => queueUpload(db, id, workflowId, chunkCount));
     // Signalled on every complete while queued: a repeat heals a signal lost to a crash.
     if (status === 'queued') {
