@@ -57,8 +57,9 @@ const schema = z.object({
   /**
    * Part size of SFTP→S3 multipart uploads, in MiB (grown for files over
    * 10,000 parts). A transfer holds two parts in memory and a crash re-reads
-   * at most two. 32 rather than 16: each part costs storage a fixed amount
-   * besides its bytes, and 1 GiB went ~10 % faster (README). @default 32
+   * at most two. 32 rather than 16: half the part requests, checksums and
+   * checkpoints; 1 GiB went from 1.00–1.05× to 1.14–1.34× rclone (README).
+   * @default 32
    */
   TRANSFER_PART_MIB: z.coerce.number().int().min(5).max(512).default(32),
   /** Outstanding SFTP read requests per transfer. @default 16 */

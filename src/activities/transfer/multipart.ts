@@ -59,8 +59,9 @@ function unwrap<T>(s: Settled<T>): T {
 /**
  * The pipeline: the reader fills part buffers (many SFTP requests in flight);
  * each full part is checksummed in the hashing thread and uploaded at once,
- * while the same thread adds it to the file's hash; parts are then retired in order — recorded in the checkpoint and
- * their buffer handed back to the reader. Any failure aborts the reads and
+ * while the same thread adds it to the file's hash; parts are then retired in
+ * order — recorded in the checkpoint and their buffer handed back to the
+ * reader. Any failure aborts the reads and
  * in-flight uploads, and waits for them, so that a retry never races them.
  */
 async function uploadParts(

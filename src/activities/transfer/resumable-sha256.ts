@@ -118,7 +118,7 @@ export class ResumableSha256 {
   /**
    * The SHA-256 of `data` alone (a part's, for its upload), computed in the
    * thread so that the event loop keeps answering the SFTP server meanwhile
-   * (16 MiB take ~10 ms). Does not touch the running hash; requests are
+   * (a 32 MiB part takes ~20 ms). Does not touch the running hash; requests are
    * answered in the order they were made.
    */
   async sha256Of(data: Buffer): Promise<Buffer> {
