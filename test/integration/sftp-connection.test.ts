@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { openSftp, SftpFailure, type SftpTarget } from '../../src/activities/sftp/connection';
+import type { Logger } from '../../src/lib/logger';
 import { sftpAccount } from '../helpers/env';
 
 const account = sftpAccount();
@@ -50,5 +51,23 @@ describe('SFTP connections to the pinned OpenSSH server', () => {
     const failure = await failureOf({ ...base, password: 'not-the-password' });
     assert.equal(failure.type, SftpFailure.authFailed);
     assert.equal(failure.nonRetryable, true);
+  });
+
+  it('reports a connection lost outside any call to the logger, not to stdout', async (t) => {
+    const printed: unknown[] = [];
+    t.mock.method(console, 'log', (...args: unknown[]) => printed.push(args));
+    t.mock.method(console, 'error', (...args: unknown[]) => printed.push(args));
+    const logged: string[] = [];
+    const log = { debug: (_fields: unknown, msg: string) => logged.push(msg) } as unknown as Logger;
+    const client = await openSftp({ ...base, password: account.password }, log);
+    // The ssh2 connection underneath goes away on its own, as when the server drops it.
+    const ssh = (client as unknown as { client: { end(): void; once(e: string, f: () => void): void } })
+      .client;
+    const closed = new Promise<void>((resolve) => ssh.once('close', resolve));
+    ssh.end();
+    await closed;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(printed, []);
+    assert.ok(logged.includes('SFTP connection closed'), JSON.stringify(logged));
   });
 });

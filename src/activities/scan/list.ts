@@ -49,7 +49,7 @@ export function createListActivity({ config, db, log }: ActivityDeps) {
       newVersions: 0,
       pending: 0,
     };
-    const client = await openSftp(await loadSftpTarget(db, config.secretKey, serverId));
+    const client = await openSftp(await loadSftpTarget(db, config.secretKey, serverId), log);
     try {
       const walk = walkRemote(client, {
         remoteDir: server.remoteDir,

@@ -4,6 +4,7 @@ import type { SFTPWrapper } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import type { Server } from '../../generated/prisma/client';
 import type { Db } from '../../lib/db';
+import type { Logger } from '../../lib/logger';
 import { decryptSecret } from '../../lib/secrets';
 import { widenReceiveWindow } from './receive-window';
 
@@ -67,10 +68,14 @@ export function sftpTargetOf(server: Server, secretKey: Buffer): SftpTarget {
  * fingerprint, and a mismatch or refused login is non-retryable: trying again
  * cannot fix either. Network errors stay retryable.
  */
-export async function openSftp(target: SftpTarget, readyTimeoutMs = 20_000): Promise<SftpClient> {
+export async function openSftp(
+  target: SftpTarget,
+  log?: Logger,
+  readyTimeoutMs = 20_000,
+): Promise<SftpClient> {
   const expected = normalizeFingerprint(target.hostKeyFingerprint);
   let presented: string | undefined;
-  const client = new SftpClient(`ferry-${target.serverId}`);
+  const client = new SftpClient(`ferry-${target.serverId}`, connectionEvents(target, log));
   try {
     await client.connect({
       host: target.host,
@@ -93,6 +98,21 @@ export async function openSftp(target: SftpTarget, readyTimeoutMs = 20_000): Pro
     await client.end().catch(() => undefined);
     throw classifyConnectError(err, target, expected, presented);
   }
+}
+
+/**
+ * What ssh2-sftp-client calls when the connection errs, ends or closes
+ * outside any call. Its defaults print to stdout and stderr; the pool drops a
+ * closed connection and in-flight reads fail on their own, so these are
+ * worth a debug line, not output.
+ */
+function connectionEvents(target: SftpTarget, log: Logger | undefined) {
+  const about = { serverId: target.serverId, host: target.host, port: target.port };
+  return {
+    error: (err: unknown) => log?.debug({ ...about, err }, 'SFTP connection error'),
+    end: () => log?.debug(about, 'SFTP connection ended'),
+    close: () => log?.debug(about, 'SFTP connection closed'),
+  };
 }
 
 function classifyConnectError(err: unknown, target: SftpTarget, expected: string, presented?: string): Error {

@@ -43,7 +43,7 @@ export class SftpPool {
     const key = createHash('sha256').update(JSON.stringify(target)).digest('hex');
     let entry = this.entries.get(key);
     if (!entry) {
-      const created: Entry = { key, client: openSftp(target), users: 0, idle: undefined };
+      const created: Entry = { key, client: openSftp(target, this.log), users: 0, idle: undefined };
       created.client.then(
         (client) => {
           client.on('close', () => this.drop(created));
