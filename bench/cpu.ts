@@ -9,22 +9,26 @@ import { repoRoot } from '../test/helpers/paths';
 
 const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-/** Fields after the command name in /proc/PID/stat (the name may hold spaces). */
-function statFields(pid: number | 'self'): string[] {
+/** /proc/PID/stat: the command name, and the fields after it (the name may hold spaces). */
+function readStat(pid: number | 'self'): { name: string; fields: string[] } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const end = stat.lastIndexOf(')');
+  return { name: stat.slice(stat.indexOf('(') + 1, end), fields: stat.slice(end + 2).split(' ') };
+}
+
+/** utime + stime (or, from index 13, cutime + cstime) in seconds. */
+function seconds(fields: string[], from: number): number {
+  return (Number(fields[from]) + Number(fields[from + 1])) / ticksPerSecond;
 }
 
 /** User + system CPU seconds a live process has used so far. */
 export function cpuSeconds(pid: number): number {
-  const f = statFields(pid);
-  return (Number(f[11]) + Number(f[12])) / ticksPerSecond;
+  return seconds(readStat(pid).fields, 11);
 }
 
 /** CPU seconds of this process's children that have exited and been waited for (e.g. after spawnSync). */
 export function reapedChildrenCpuSeconds(): number {
-  const f = statFields('self');
-  return (Number(f[13]) + Number(f[14])) / ticksPerSecond;
+  return seconds(readStat('self').fields, 13);
 }
 
 /** CPU seconds of every live process with this command name (e.g. all PostgreSQL backends). */
@@ -33,9 +37,8 @@ export function cpuSecondsOfCommand(name: string): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === name)
-        total += cpuSeconds(Number(entry));
+      const stat = readStat(Number(entry));
+      if (stat.name === name) total += seconds(stat.fields, 11);
     } catch {
       // The process exited while we looked.
     }

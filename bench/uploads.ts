@@ -242,7 +242,7 @@ async function main(): Promise<void> {
       }
     > = {};
     for (const [label, size, samples] of [
-      // Enough samples that the p99 is not just the slowest one (except for 1 GiB, which takes ~12 s each).
+      // Enough samples that the p99 is not just the slowest one (except for 1 GiB, which takes seconds each).
       ['1MiB', MiB, 100],
       ['64MiB', 64 * MiB, 60],
       ['1GiB', GiB, 10],
