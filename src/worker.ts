@@ -1,9 +1,10 @@
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { loadConfig } from './config';
 import { createDb } from './lib/db';
 import { createLogger } from './lib/logger';
 import { createS3 } from './lib/s3';
+import { workerClassWithActivationTimeout } from './lib/sandbox-watchdog';
 import { createTemporalClient } from './lib/temporal';
 
 export interface FerryWorkerOptions {
@@ -15,7 +16,8 @@ export interface FerryWorkerOptions {
 
 /** Builds a worker that runs every Ferry workflow and activity. */
 export async function createFerryWorker(deps: ActivityDeps, options: FerryWorkerOptions): Promise<Worker> {
-  return await Worker.create({
+  const FerryWorker = workerClassWithActivationTimeout(deps.config.WORKFLOW_ACTIVATION_TIMEOUT_MS);
+  return await FerryWorker.create({
     connection: options.connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: options.taskQueue,

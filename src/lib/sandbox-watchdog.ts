@@ -1,0 +1,39 @@
+import { Worker, type CompiledWorkerOptions } from '@temporalio/worker';
+
+/**
+ * The workflow sandbox's watchdog, made optional.
+ *
+ * The SDK runs every call into the workflow sandbox (several per activation)
+ * through `vm` with a `timeout`, so that a workflow stuck in a synchronous
+ * loop fails its task ("potential deadlock") instead of freezing the worker.
+ * Node implements that timeout by creating and joining a thread per call
+ * (nodejs/node#10453): 60–100 µs each here, ~3 µs without. For one small
+ * file that was a fifth of the worker's CPU (bench:ingest, README).
+ *
+ * Ferry's sandbox runs only Ferry's own workflows, which hold no loops that
+ * could spin; the watchdog is off unless WORKFLOW_ACTIVATION_TIMEOUT_MS asks
+ * for it. Without it, such a bug would stall this worker's workflows (their
+ * tasks time out on the server and move to other workers) rather than fail
+ * one task.
+ */
+export function withActivationTimeout(
+  options: CompiledWorkerOptions,
+  timeoutMs: number,
+): CompiledWorkerOptions {
+  // `undefined` is what node:vm reads as "no timeout"; the SDK passes the value straight through.
+  return {
+    ...options,
+    isolateExecutionTimeoutMs: timeoutMs > 0 ? timeoutMs : (undefined as unknown as number),
+  };
+}
+
+type CreatorArgs = Parameters<(typeof Worker)['createWorkflowCreator']>;
+
+/** Builds `Worker`s whose sandbox calls have the given timeout (0: none). */
+export function workerClassWithActivationTimeout(timeoutMs: number): typeof Worker {
+  return class FerryWorker extends Worker {
+    protected static override async createWorkflowCreator(...[bundle, options, logger]: CreatorArgs) {
+      return await super.createWorkflowCreator(bundle, withActivationTimeout(options, timeoutMs), logger);
+    }
+  };
+}
