@@ -122,7 +122,7 @@ export async function transferFile({ transferId, local }: TransferInput): Promis
       }
     }
     progress.phase = stored.status;
-    await markTransfer({ transferId, status: stored.status });
+    if (!stored.recorded) await markTransfer({ transferId, status: stored.status });
     if (stored.notify) await notify(transferId, 'transfer.completed');
     return { transferId, status: stored.status, sha256: stored.sha256, size: stored.size };
   });

@@ -9,6 +9,7 @@ import {
   createTestServer,
   createTransferRow,
   localPathOf,
+  objectSha256,
   openUploads,
   startTransfer,
   transferRow,
@@ -53,6 +54,38 @@ describe('transfer: identical objects and cancellation', () => {
         assert.equal(skipped.status, 'skipped');
         assert.equal(skipped.sha256, (await transferRow(deps, first[i]?.id ?? '')).sha256);
         assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
+      }
+    });
+  });
+
+  it('replaces the stored object when a new version of the file has other bytes', async (t) => {
+    const server = await createTestServer(deps);
+    const files = { 'multi.bin': 12 * MiB + 5, 'single.bin': 100_000 };
+    for (const [rel, size] of Object.entries(files)) writeRandomFile(server, rel, size);
+    const taskQueue = taskQueueFor(t.name);
+    await withWorker(deps, taskQueue, async () => {
+      const first = await Promise.all(Object.keys(files).map((rel) => createTransferRow(deps, server, rel)));
+      await Promise.all(first.map(async (row) => (await startTransfer(deps, row, taskQueue)).result()));
+      const rewritten = new Map<string, string>();
+      for (const [rel, size] of Object.entries(files)) {
+        rewritten.set(rel, writeRandomFile(server, rel, size));
+        const later = new Date(Date.now() + 60_000);
+        utimesSync(localPathOf(server, rel), later, later);
+      }
+      const second = await Promise.all(Object.keys(files).map((rel) => createTransferRow(deps, server, rel)));
+      const results = await Promise.all(
+        second.map(async (row) => (await startTransfer(deps, row, taskQueue)).result()),
+      );
+      for (const [i, row] of second.entries()) {
+        const want = rewritten.get(Object.keys(files)[i] ?? '');
+        assert.equal(results[i]?.status, 'completed', row.remotePath);
+        assert.equal(results[i]?.sha256, want);
+        assert.equal(
+          await objectSha256(deps, row.bucket, row.objectKey),
+          want,
+          'the object holds the new bytes',
+        );
+        assert.equal((await transferRow(deps, row.id)).sha256, want);
       }
     });
   });

@@ -19,6 +19,8 @@ export interface TransferOutcome {
   status: 'completed' | 'skipped';
   sha256: string;
   size: number;
+  /** The activity already wrote the final status (nothing to do after the transfer). */
+  recorded: boolean;
   afterTransfer: AfterTransferAction;
   /** The server has a webhook to call. */
   notify: boolean;

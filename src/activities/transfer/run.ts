@@ -26,7 +26,6 @@ import {
   type ObjectRef,
   putWhole,
   sameChecksum,
-  type StoredObject,
   tagSha256,
 } from './s3-objects';
 import { assertUnchanged, hashRemote, readWhole, type ReadTuning, type SourceFile } from './source';
@@ -34,6 +33,8 @@ import { assertUnchanged, hashRemote, readWhole, type ReadTuning, type SourceFil
 export interface RunResult {
   status: 'completed' | 'skipped';
   sha256: string;
+  /** The row already holds the final status (see `ending`); the workflow need not write it. */
+  recorded: boolean;
 }
 
 /**
@@ -65,14 +66,15 @@ export class TransferRun {
 
   async execute(sftp: SFTPWrapper): Promise<RunResult> {
     try {
+      const partSize = partSizeFor(this.file.size, this.deps.config.transferPartBytes);
+      if (this.file.size <= partSize && !this.row.uploadId) return await this.single(sftp);
       await assertUnchanged(sftp, this.file, 'before transfer');
       if (this.row.uploadId) {
         const resumed = await this.resume(sftp, this.row.uploadId);
         if (resumed) return resumed;
+        if (this.file.size <= partSize) return await this.single(sftp);
       }
       const existing = await describeObject(this.deps.s3, this.ref);
-      const partSize = partSizeFor(this.file.size, this.deps.config.transferPartBytes);
-      if (this.file.size <= partSize) return await this.single(sftp, existing);
       if (existing?.size === this.file.size && existing.sha256) {
         const sha256 = await hashRemote(sftp, this.file, partSize, this.tuning, this.ctx.cancellationSignal);
         if (sha256 === existing.sha256) return await this.skipped(sha256);
@@ -150,14 +152,22 @@ export class TransferRun {
     return await this.finish(sha256, compositeChecksum(checkpoint.parts), false);
   }
 
-  private async single(sftp: SFTPWrapper, existing: StoredObject | undefined): Promise<RunResult> {
-    await this.recordAttempt(0);
+  /**
+   * A file of one part: read whole, then one PutObject. No stat before the
+   * read (the one after it is what proves the bytes are this version) and no
+   * TransferAttempt (such a file is always read from 0).
+   */
+  private async single(sftp: SFTPWrapper): Promise<RunResult> {
     const data = await readWhole(sftp, this.file, this.tuning, this.ctx.cancellationSignal);
     const digest = createHash('sha256').update(data).digest();
     const sha256 = digest.toString('hex');
-    if (existing?.size === this.file.size && existing.sha256 === sha256) return await this.skipped(sha256);
     await assertUnchanged(sftp, this.file, 'after reading');
-    await putWhole(this.deps.s3, this.ref, data, digest);
+    const stored = await putWhole(this.deps.s3, this.ref, data, digest, { onlyIfAbsent: true });
+    if (!stored) {
+      const existing = await describeObject(this.deps.s3, this.ref);
+      if (existing?.size === this.file.size && existing.sha256 === sha256) return await this.skipped(sha256);
+      await putWhole(this.deps.s3, this.ref, data, digest);
+    }
     return await this.finish(sha256, digest.toString('base64'), true);
   }
 
@@ -167,10 +177,16 @@ export class TransferRun {
     await this.verify(sha256, checksum);
     await this.deps.db.transfer.update({
       where: { id: this.row.id },
-      data: { sha256, bytesDone: this.file.size, uploadId: null, checkpoint: Prisma.DbNull },
+      data: {
+        sha256,
+        bytesDone: this.file.size,
+        uploadId: null,
+        checkpoint: Prisma.DbNull,
+        ...this.ending('completed'),
+      },
     });
     // No progress signal for the end: the workflow learns it from the result (one task fewer per file).
-    return { status: 'completed', sha256 };
+    return { status: 'completed', sha256, recorded: this.keepsSource };
   }
 
   private async verify(sha256: string, checksum: string): Promise<void> {
@@ -197,9 +213,23 @@ export class TransferRun {
     this.log.info({ sha256 }, 'identical object already stored; skipping upload');
     await this.deps.db.transfer.update({
       where: { id: this.row.id },
-      data: { sha256, bytesDone: this.file.size },
+      data: { sha256, bytesDone: this.file.size, ...this.ending('skipped') },
     });
-    return { status: 'skipped', sha256 };
+    return { status: 'skipped', sha256, recorded: this.keepsSource };
+  }
+
+  /**
+   * With `keep` nothing is left to do once the object is verified, so the
+   * final status goes into the same write as the SHA-256: for a small file
+   * that saves the workflow a local activity, an activation and a write.
+   * With `delete` or `move` the workflow records it after the action.
+   */
+  private get keepsSource(): boolean {
+    return this.row.server.afterTransfer === 'keep';
+  }
+
+  private ending(status: 'completed' | 'skipped') {
+    return this.keepsSource ? { status, error: null, finishedAt: new Date() } : {};
   }
 
   /**

@@ -149,7 +149,19 @@ export async function abortUpload(s3: S3Client, ref: ObjectRef, uploadId: string
 }
 
 /** A small file in one request, with its SHA-256 as checksum, metadata and tag from the start. */
-export async function putWhole(s3: S3Client, ref: ObjectRef, body: Buffer, sha256: Buffer): Promise<void> {
+/**
+ * Stores a whole object in one request, with its SHA-256 as metadata and tag.
+ * `onlyIfAbsent` makes it a conditional write (If-None-Match: *): false means
+ * an object already holds the key and nothing was written. That saves the
+ * HEAD a new key would otherwise need first.
+ */
+export async function putWhole(
+  s3: S3Client,
+  ref: ObjectRef,
+  body: Buffer,
+  sha256: Buffer,
+  { onlyIfAbsent = false } = {},
+): Promise<boolean> {
   const hex = sha256.toString('hex');
   const command = new PutObjectCommand({
     ...ref,
@@ -158,9 +170,16 @@ export async function putWhole(s3: S3Client, ref: ObjectRef, body: Buffer, sha25
     ChecksumSHA256: sha256.toString('base64'),
     Metadata: { [SHA256_TAG]: hex },
     Tagging: `${SHA256_TAG}=${hex}`,
+    ...(onlyIfAbsent ? { IfNoneMatch: '*' } : {}),
   });
   command.middlewareStack.add(knownPayloadHash(sha256), PAYLOAD_HASH);
-  await send('PutObject', () => s3.send(command));
+  try {
+    await s3.send(command);
+    return true;
+  } catch (err) {
+    if (onlyIfAbsent && (err as { name?: string }).name === 'PreconditionFailed') return false;
+    throw classifyS3Error(err, 'PutObject');
+  }
 }
 
 export async function tagSha256(s3: S3Client, ref: ObjectRef, hex: string): Promise<void> {
@@ -187,12 +206,17 @@ export async function describeObject(s3: S3Client, ref: ObjectRef): Promise<Stor
     if (isS3NotFound(err)) return undefined;
     throw classifyS3Error(err, 'HeadObject');
   }
-  const tags = await send('GetObjectTagging', () => s3.send(new GetObjectTaggingCommand(ref)));
-  const tagged = tags.TagSet?.find((t) => t.Key === SHA256_TAG)?.Value;
+  // An object stored in one request carries its SHA-256 in metadata, written
+  // with the tag in that same request; only multipart objects need the tag read.
+  let sha256 = head.Metadata?.[SHA256_TAG];
+  if (!sha256) {
+    const tags = await send('GetObjectTagging', () => s3.send(new GetObjectTaggingCommand(ref)));
+    sha256 = tags.TagSet?.find((t) => t.Key === SHA256_TAG)?.Value;
+  }
   return {
     size: head.ContentLength ?? -1,
     checksum: head.ChecksumSHA256,
-    sha256: tagged ?? head.Metadata?.[SHA256_TAG],
+    sha256,
     etag: head.ETag,
   };
 }
