@@ -14,6 +14,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Server } from '../src/generated/prisma/client';
@@ -225,6 +226,11 @@ async function smallFiles(deps: TestDeps, server: Server, root: string): Promise
     ferryPostgresCpuMsPerFile: perFileMs(ferry.cpu.postgres),
     rcloneCpuMsPerFile: perFileMs(rcloneCpu),
     rcloneMinioCpuMsPerFile: perFileMs(rcloneMinioCpu),
+    // What the services alone leave room for: were Ferry's worker free, every
+    // core busy and nothing else running, files/s could not pass this.
+    ceilingFilesPerSecWithFreeWorker: round(
+      (availableParallelism() * SMALL_FILES) / (ferry.cpu.temporal + ferry.cpu.minio + ferry.cpu.postgres),
+    ),
   };
 }
 
@@ -246,6 +252,11 @@ function printTable(f: Figures): void {
       `64 KiB files, CPU ms per file: ferry worker ${f.ferryWorkerCpuMsPerFile}, Temporal ${f.ferryTemporalCpuMsPerFile}, ` +
         `MinIO ${f.ferryMinioCpuMsPerFile}, PostgreSQL ${f.ferryPostgresCpuMsPerFile}; ` +
         `rclone ${f.rcloneCpuMsPerFile}, MinIO ${f.rcloneMinioCpuMsPerFile}`,
+    );
+    const ceiling = f.ceilingFilesPerSecWithFreeWorker ?? 0;
+    console.log(
+      `  ceiling with a worker that cost nothing (${availableParallelism()} cores / CPU per file of ` +
+        `Temporal + MinIO + PostgreSQL): ${ceiling} f/s, ${round(ceiling / (f.rcloneSmallFilesPerSec ?? 1))}× rclone`,
     );
   }
   if (f.rssGrowthMiB !== undefined) {
