@@ -1,7 +1,8 @@
 /**
  * SFTP → S3 ingest benchmark (issue 3): Ferry against `rclone copy`, from the
  * same sshd into the same MinIO, in one run.
- *   - one 1 GiB file: MB/s of each, ratio Ferry/rclone;
+ *   - one 1 GiB file: MB/s of each, ratio Ferry/rclone (median of three
+ *     rounds, like the memory figures);
  *   - 1,000 files of 64 KiB: files/s of each, Ferry through its real path
  *     (a scan workflow that starts one transfer workflow per file), and the
  *     CPU each process spends per file on either side;
@@ -13,7 +14,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -24,6 +25,7 @@ import { sftpAccount } from '../test/helpers/env';
 import {
   createTestServer,
   createTransferRow,
+  localPathOf,
   startTransfer,
   writeRandomFile,
 } from '../test/helpers/ingest-fixtures';
@@ -36,6 +38,7 @@ const MiB = 1024 * 1024;
 const BUCKET = 'ferry-bench';
 const SMALL_FILES = 1000;
 const SMALL_SIZE = 64 * 1024;
+const LARGE_ROUNDS = 3;
 
 function prepareServices(): void {
   execFileSync('bash', ['scripts/services.sh', 'up'], { cwd: repoRoot, stdio: 'inherit' });
@@ -67,6 +70,8 @@ function resetPeakRss(pid: number): void {
  * The target compares the latter: what a transfer adds must not grow with
  * the file's size.
  */
+type FerryLarge = Awaited<ReturnType<typeof ferryLarge>>;
+
 async function ferryLarge(deps: TestDeps, server: Server, rel: string, size: number) {
   const taskQueue = `bench-ingest-${randomUUID()}`;
   const worker = await startWorkerProcess(taskQueue);
@@ -168,32 +173,62 @@ async function emptyPrefix(deps: TestDeps, prefix: string): Promise<void> {
 
 type Figures = Record<string, number>;
 
-/** 100 MiB then 1 GiB through Ferry (fresh worker each), then the 1 GiB file with rclone. */
+/**
+ * Three rounds of: 100 MiB then 1 GiB through Ferry (a fresh worker each),
+ * then the 1 GiB file with rclone; the figures are the medians. One round
+ * was not enough: a worker's peak RSS moves by ±30 MiB from one process to
+ * the next (garbage collection timing), as much as the target's margin, and
+ * rclone's speed by ±15 %. Each round copies its own hard links of the
+ * fixtures (new paths, so new file versions, rows and keys; no rewrite).
+ */
 async function largeFile(deps: TestDeps, server: Server, root: string): Promise<Figures> {
   console.log('writing fixtures: 1 GiB and 100 MiB files of random bytes');
   writeRandomFile(server, 'big-1g.bin', 1024 * MiB);
   writeRandomFile(server, 'mid-100m.bin', 100 * MiB);
-  console.log('ferry: 100 MiB, then 1 GiB, each in a fresh worker process');
-  const mid = await ferryLarge(deps, server, 'mid-100m.bin', 100 * MiB);
-  const large = await ferryLarge(deps, server, 'big-1g.bin', 1024 * MiB);
-  console.log('rclone: 1 GiB');
-  const rcloneSeconds = rcloneCopy(
-    `fsftp:${path.join(root, server.remoteDir, 'big-1g.bin')}`,
-    `fs3:${BUCKET}/rclone-${server.id}/`,
-  );
-  const rcloneMbps = (1024 * MiB) / 1e6 / rcloneSeconds;
+  const rounds: { mid: FerryLarge; large: FerryLarge; rcloneMbps: number }[] = [];
+  for (let i = 1; i <= LARGE_ROUNDS; i++) {
+    for (const rel of ['big-1g.bin', 'mid-100m.bin']) {
+      mkdirSync(localPathOf(server, `r${i}`), { recursive: true });
+      linkSync(localPathOf(server, rel), localPathOf(server, `r${i}/${rel}`));
+    }
+    console.log(
+      `round ${i}/${LARGE_ROUNDS}: ferry 100 MiB, then 1 GiB, each in a fresh worker process; rclone 1 GiB`,
+    );
+    const mid = await ferryLarge(deps, server, `r${i}/mid-100m.bin`, 100 * MiB);
+    const large = await ferryLarge(deps, server, `r${i}/big-1g.bin`, 1024 * MiB);
+    const rcloneSeconds = rcloneCopy(
+      `fsftp:${path.join(root, server.remoteDir, `r${i}`, 'big-1g.bin')}`,
+      `fs3:${BUCKET}/rclone-${server.id}/r${i}/`,
+    );
+    rounds.push({ mid, large, rcloneMbps: (1024 * MiB) / 1e6 / rcloneSeconds });
+  }
+  const med = (pick: (r: (typeof rounds)[number]) => number) => round(median(rounds.map(pick)));
+  for (const [i, r] of rounds.entries()) {
+    console.log(
+      `  round ${i + 1}: 1 GiB ferry ${round(r.large.mbps)} MB/s, rclone ${round(r.rcloneMbps)} MB/s; ` +
+        `peak RSS ${round(r.mid.peakRssMiB)} / ${round(r.large.peakRssMiB)} MiB ` +
+        `(growth ${round(r.large.peakRssMiB - r.mid.peakRssMiB)})`,
+    );
+  }
   return {
     largeFileBytes: 1024 * MiB,
-    ferryLargeMBps: round(large.mbps),
-    rcloneLargeMBps: round(rcloneMbps),
-    largeRatio: round(large.mbps / rcloneMbps),
-    ferryPeakRssMiB100M: round(mid.peakRssMiB),
-    ferryPeakRssMiB1G: round(large.peakRssMiB),
-    rssGrowthMiB: round(large.peakRssMiB - mid.peakRssMiB),
-    ferryStartupPeakRssMiB100M: round(mid.startupPeakRssMiB),
-    ferryStartupPeakRssMiB1G: round(large.startupPeakRssMiB),
-    ferryMidMBps: round(mid.mbps),
+    largeRounds: LARGE_ROUNDS,
+    ferryLargeMBps: med((r) => r.large.mbps),
+    rcloneLargeMBps: med((r) => r.rcloneMbps),
+    largeRatio: med((r) => r.large.mbps / r.rcloneMbps),
+    ferryPeakRssMiB100M: med((r) => r.mid.peakRssMiB),
+    ferryPeakRssMiB1G: med((r) => r.large.peakRssMiB),
+    rssGrowthMiB: med((r) => r.large.peakRssMiB - r.mid.peakRssMiB),
+    ferryStartupPeakRssMiB100M: med((r) => r.mid.startupPeakRssMiB),
+    ferryStartupPeakRssMiB1G: med((r) => r.large.startupPeakRssMiB),
+    ferryMidMBps: med((r) => r.mid.mbps),
   };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
 /** 1,000 × 64 KiB through a Ferry scan, then with rclone. */
