@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
+import type { Server } from '../../src/generated/prisma/client';
 import {
   checkpointParts,
   createTestServer,
@@ -25,6 +26,24 @@ const MiB = 1024 * 1024;
 describe('transfer: identical objects and cancellation', () => {
   const deps = useTransferDeps({ TRANSFER_PART_MIB: '5' });
 
+  /** Gives each file a new version (new mtime, after `change`), then transfers those versions. */
+  async function transferNewVersions(
+    server: Server,
+    files: Record<string, number>,
+    taskQueue: string,
+    change?: (rel: string, size: number) => void,
+  ) {
+    for (const [rel, size] of Object.entries(files)) {
+      change?.(rel, size);
+      const later = new Date(Date.now() + 60_000);
+      utimesSync(localPathOf(server, rel), later, later);
+    }
+    const rows = await Promise.all(Object.keys(files).map((rel) => createTransferRow(deps, server, rel)));
+    return await Promise.all(
+      rows.map(async (row) => ({ row, result: await (await startTransfer(deps, row, taskQueue)).result() })),
+    );
+  }
+
   it('skips a new version whose content is already stored, uploading nothing', async (t) => {
     const server = await createTestServer(deps);
     const files = { 'multi.bin': 12 * MiB + 5, 'single.bin': 100_000 };
@@ -37,16 +56,9 @@ describe('transfer: identical objects and cancellation', () => {
         first.map((row) => deps.s3.send(new HeadObjectCommand({ Bucket: row.bucket, Key: row.objectKey }))),
       );
       // Touched, not changed: a new version (new mtime) with the same bytes under the same key.
-      for (const rel of Object.keys(files)) {
-        const later = new Date(Date.now() + 60_000);
-        utimesSync(localPathOf(server, rel), later, later);
-      }
-      const second = await Promise.all(Object.keys(files).map((rel) => createTransferRow(deps, server, rel)));
-      const results = await Promise.all(
-        second.map(async (row) => (await startTransfer(deps, row, taskQueue)).result()),
-      );
-      for (const [i, row] of second.entries()) {
-        assert.equal(results[i]?.status, 'skipped', row.remotePath);
+      const second = await transferNewVersions(server, files, taskQueue);
+      for (const [i, { row, result }] of second.entries()) {
+        assert.equal(result.status, 'skipped', row.remotePath);
         const again = await deps.s3.send(new HeadObjectCommand({ Bucket: row.bucket, Key: row.objectKey }));
         assert.equal(again.ETag, stored[i]?.ETag, 'the object was not written again');
         assert.deepEqual(again.LastModified, stored[i]?.LastModified);
@@ -67,19 +79,14 @@ describe('transfer: identical objects and cancellation', () => {
       const first = await Promise.all(Object.keys(files).map((rel) => createTransferRow(deps, server, rel)));
       await Promise.all(first.map(async (row) => (await startTransfer(deps, row, taskQueue)).result()));
       const rewritten = new Map<string, string>();
-      for (const [rel, size] of Object.entries(files)) {
-        rewritten.set(rel, writeRandomFile(server, rel, size));
-        const later = new Date(Date.now() + 60_000);
-        utimesSync(localPathOf(server, rel), later, later);
-      }
-      const second = await Promise.all(Object.keys(files).map((rel) => createTransferRow(deps, server, rel)));
-      const results = await Promise.all(
-        second.map(async (row) => (await startTransfer(deps, row, taskQueue)).result()),
+      const second = await transferNewVersions(server, files, taskQueue, (rel, size) =>
+        rewritten.set(rel, writeRandomFile(server, rel, size)),
       );
-      for (const [i, row] of second.entries()) {
-        const want = rewritten.get(Object.keys(files)[i] ?? '');
-        assert.equal(results[i]?.status, 'completed', row.remotePath);
-        assert.equal(results[i]?.sha256, want);
+      for (const { row, result } of second) {
+        const want = rewritten.get(row.remotePath.slice(server.remoteDir.length + 1));
+        assert.ok(want, row.remotePath);
+        assert.equal(result.status, 'completed', row.remotePath);
+        assert.equal(result.sha256, want);
         assert.equal(
           await objectSha256(deps, row.bucket, row.objectKey),
           want,
