@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rmSync, truncateSync, utimesSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
@@ -6,6 +7,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import {
   createTestServer,
   createTransferRow,
+  localPathOf,
   openUploads,
   startTransfer,
   transferRow,
@@ -13,6 +15,7 @@ import {
 } from '../helpers/ingest-fixtures';
 import { useTransferDeps } from '../helpers/suite';
 import { taskQueueFor, withWorker } from '../helpers/worker';
+import type { Transfer } from '../../src/generated/prisma/client';
 import { isS3NotFound } from '../../src/lib/s3';
 
 const MiB = 1024 * 1024;
@@ -62,5 +65,63 @@ describe('transfer: failures that no retry can fix', () => {
     );
     assert.equal(head, 'missing');
     assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
+  });
+
+  it('refuses a file that changed after it was listed, storing nothing', async (t) => {
+    const server = await createTestServer(deps);
+    const changes: Record<string, { size: number; change: (file: string) => void }> = {
+      'one-part-rewritten.bin': {
+        size: 100_000,
+        change: () => writeRandomFile(server, 'one-part-rewritten.bin', 90_000),
+      },
+      // Same size, new bytes and mtime: only the stat after the read can tell.
+      'one-part-same-size.bin': {
+        size: 100_000,
+        change: (file) => {
+          writeRandomFile(server, 'one-part-same-size.bin', 100_000);
+          const later = new Date(Date.now() + 60_000);
+          utimesSync(file, later, later);
+        },
+      },
+      'one-part-truncated.bin': { size: 100_000, change: (file) => truncateSync(file, 10_000) },
+      'one-part-deleted.bin': { size: 100_000, change: (file) => rmSync(file) },
+      'multipart-rewritten.bin': {
+        size: 12 * MiB,
+        change: () => writeRandomFile(server, 'multipart-rewritten.bin', 12 * MiB + 1),
+      },
+    };
+    const rows: Transfer[] = [];
+    for (const [rel, { size, change }] of Object.entries(changes)) {
+      writeRandomFile(server, rel, size);
+      rows.push(await createTransferRow(deps, server, rel));
+      change(localPathOf(server, rel));
+    }
+    const taskQueue = taskQueueFor(t.name);
+    const failures = await withWorker(deps, taskQueue, () =>
+      Promise.all(
+        rows.map(async (row) =>
+          (await startTransfer(deps, row, taskQueue)).result().then(
+            () => assert.fail(`${row.remotePath}: the transfer unexpectedly succeeded`),
+            (e: unknown) => e,
+          ),
+        ),
+      ),
+    );
+    for (const [i, row] of rows.entries()) {
+      const failure = failures[i];
+      assert.ok(failure instanceof WorkflowFailedError, row.remotePath);
+      assert.ok(failure.cause instanceof ApplicationFailure, row.remotePath);
+      assert.equal(failure.cause.type, 'SourceChanged', `${row.remotePath}: ${failure.cause.message}`);
+      const failed = await transferRow(deps, row.id);
+      assert.equal(failed.status, 'failed');
+      assert.equal(failed.attempts, 1, `${row.remotePath}: not retried`);
+      assert.ok(failed.error?.includes(row.remotePath), failed.error ?? '');
+      const head = await deps.s3.send(new HeadObjectCommand({ Bucket: row.bucket, Key: row.objectKey })).then(
+        () => 'exists',
+        (e: unknown) => (isS3NotFound(e) ? 'missing' : e),
+      );
+      assert.equal(head, 'missing', `${row.remotePath}: nothing stored`);
+      assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
+    }
   });
 });
