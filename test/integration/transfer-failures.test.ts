@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync, truncateSync, utimesSync } from 'node:fs';
+import { appendFileSync, rmSync, truncateSync, utimesSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
@@ -13,6 +13,7 @@ import {
   transferRow,
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
+import { withDbHook } from '../helpers/deps';
 import { useTransferDeps } from '../helpers/suite';
 import { taskQueueFor, withWorker } from '../helpers/worker';
 import type { Transfer } from '../../src/generated/prisma/client';
@@ -123,5 +124,40 @@ describe('transfer: failures that no retry can fix', () => {
       assert.equal(head, 'missing', `${row.remotePath}: nothing stored`);
       assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
     }
+  });
+
+  it('does not commit a multipart file that grew while it was read, and aborts its upload', async (t) => {
+    const server = await createTestServer(deps);
+    writeRandomFile(server, 'growing.bin', 12 * MiB + 5);
+    const row = await createTransferRow(deps, server, 'growing.bin');
+    let appended = false;
+    // Once the first part is stored (its checkpoint is written), the file grows.
+    const growing = withDbHook(deps, (model, method, args) => {
+      const parts = (args as { data?: { checkpoint?: { parts?: unknown[] } } }).data?.checkpoint?.parts;
+      if (model === 'transfer' && method === 'update' && parts?.length === 1 && !appended) {
+        appendFileSync(localPathOf(server, 'growing.bin'), 'more');
+        appended = true;
+      }
+      return undefined;
+    });
+    const taskQueue = taskQueueFor(t.name);
+    const failure = await withWorker(growing, taskQueue, async () =>
+      (await startTransfer(deps, row, taskQueue)).result().then(
+        () => assert.fail('the transfer unexpectedly succeeded'),
+        (e: unknown) => e,
+      ),
+    );
+    assert.ok(appended, 'the file grew during the transfer');
+    assert.ok(failure instanceof WorkflowFailedError);
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.type, 'SourceChanged');
+    assert.match(failure.cause.message, /after reading/);
+    assert.equal((await transferRow(deps, row.id)).status, 'failed');
+    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: row.bucket, Key: row.objectKey })).then(
+      () => 'exists',
+      (e: unknown) => (isS3NotFound(e) ? 'missing' : e),
+    );
+    assert.equal(head, 'missing');
+    assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
   });
 });
