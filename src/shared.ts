@@ -62,6 +62,8 @@ export interface ScanTotals {
   started: number;
   /** Transfer workflows already running or done (another scan or a retry got there first). */
   alreadyStarted: number;
+  /** Transfers left `running` by a workflow that no longer runs, now failed and their uploads aborted. */
+  abandoned: number;
 }
 
 /** Input of the `uploadLifecycle` workflow, started when the upload is created. */

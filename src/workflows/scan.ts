@@ -2,6 +2,7 @@ import {
   continueAsNew,
   executeChild,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -37,6 +38,11 @@ const { startTransfers } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
+const { sweepAbandonedTransfers } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
 const none = (): ScanTotals => ({
   listed: 0,
   young: 0,
@@ -45,11 +51,13 @@ const none = (): ScanTotals => ({
   pending: 0,
   started: 0,
   alreadyStarted: 0,
+  abandoned: 0,
 });
 
 /**
  * One scan of one server (PRODUCT.md §1.1): list and record new stable file
- * versions (one activity, which returns counts only), then start their
+ * versions (one activity, which returns counts only), settle transfers whose
+ * workflow ended without recording it (activities/scan/sweep.ts), then start their
  * transfer workflows a page at a time, continuing as new every few pages so
  * the history stays small for any directory size.
  *
@@ -78,6 +86,10 @@ export async function scanServer(input: ScanInput): Promise<ScanResult> {
     totals.rejected += listing.rejected;
     totals.newVersions += listing.newVersions;
     totals.pending = listing.pending;
+    // patched: scans that were running when this step was added replay without it.
+    if (patched('sweep-abandoned-transfers')) {
+      totals.abandoned = await sweepAbandonedTransfers({ serverId });
+    }
     phase = 'starting transfers';
   }
 

@@ -93,6 +93,7 @@ describe('scanServer records stable file versions and starts one transfer workfl
         pending: 3,
         started: 3,
         alreadyStarted: 0,
+        abandoned: 0,
       },
     );
 

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from '../deps';
 import { createListActivity } from './list';
 import { createStartActivity } from './start';
+import { createSweepActivity } from './sweep';
 
 export type { ListingResult } from './list';
 export type { StartPage, StartPageResult } from './start';
@@ -10,5 +11,6 @@ export function createScanActivities(deps: ActivityDeps) {
   return {
     listServerFiles: createListActivity(deps),
     startTransfers: createStartActivity(deps),
+    sweepAbandonedTransfers: createSweepActivity(deps),
   };
 }

@@ -148,7 +148,6 @@ export async function abortUpload(s3: S3Client, ref: ObjectRef, uploadId: string
   }
 }
 
-/** A small file in one request, with its SHA-256 as checksum, metadata and tag from the start. */
 /**
  * Stores a whole object in one request, with its SHA-256 as metadata and tag.
  * `onlyIfAbsent` makes it a conditional write (If-None-Match: *): false means

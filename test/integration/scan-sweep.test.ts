@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
+import type { Transfer } from '../../src/generated/prisma/client';
+import { workflowIds } from '../../src/shared';
+import type { scanServer } from '../../src/workflows/scan';
+import {
+  createTestServer,
+  createTransferRow,
+  openUploads,
+  startTransfer,
+  transferRow,
+  writeRandomFile,
+} from '../helpers/ingest-fixtures';
+import { useTransferDeps } from '../helpers/suite';
+import { taskQueueFor, withWorker } from '../helpers/worker';
+
+/**
+ * A transfer whose workflow is terminated from outside Ferry never records
+ * its end nor aborts its multipart upload. The next scan of its server does.
+ * The transfer workflows here run on a task queue no worker polls, so each
+ * stays exactly as the test leaves it.
+ */
+describe('scan: transfers abandoned by their workflow', () => {
+  const idle = `no-worker-${randomUUID()}`;
+  const deps = useTransferDeps({ TEMPORAL_TASK_QUEUE: idle });
+
+  /** The state a transfer is in mid-way: `running`, with an open multipart upload on its row. */
+  async function midTransfer(row: Transfer): Promise<string> {
+    const out = await deps.s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: row.bucket,
+        Key: row.objectKey,
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+    const uploadId = out.UploadId ?? '';
+    await deps.db.transfer.update({ where: { id: row.id }, data: { status: 'running', uploadId } });
+    return uploadId;
+  }
+
+  it('marks them failed, saying why, and aborts their uploads; leaves running ones alone', async (t) => {
+    const server = await createTestServer(deps);
+    const rows: Record<string, Transfer> = {};
+    for (const name of ['terminated', 'gone', 'alive']) {
+      writeRandomFile(server, `${name}.bin`, 1000);
+      rows[name] = await createTransferRow(deps, server, `${name}.bin`);
+    }
+    const { terminated, gone, alive } = rows as Record<'terminated' | 'gone' | 'alive', Transfer>;
+    const uploads = {
+      terminated: await midTransfer(terminated),
+      gone: await midTransfer(gone), // its workflow was never started (or its history was deleted)
+      alive: await midTransfer(alive),
+    };
+    await (await startTransfer(deps, terminated, idle)).terminate('by an operator');
+    const aliveHandle = await startTransfer(deps, alive, idle);
+    try {
+      const taskQueue = taskQueueFor(t.name);
+      const result = await withWorker(deps, taskQueue, () =>
+        deps.temporal.workflow.execute<typeof scanServer>('scanServer', {
+          taskQueue,
+          workflowId: workflowIds.scan(server.id),
+          args: [{ serverId: server.id }],
+        }),
+      );
+      assert.equal(result.abandoned, 2);
+
+      for (const [row, why] of [
+        [terminated, /workflow was terminated/],
+        [gone, /workflow no longer exists/],
+      ] as const) {
+        const swept = await transferRow(deps, row.id);
+        assert.equal(swept.status, 'failed', row.remotePath);
+        assert.match(swept.error ?? '', why);
+        assert.match(swept.error ?? '', /retry/);
+        assert.equal(swept.uploadId, null);
+        assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), [], 'upload aborted');
+      }
+      const untouched = await transferRow(deps, alive.id);
+      assert.equal(untouched.status, 'running');
+      assert.equal(untouched.uploadId, uploads.alive);
+      assert.deepEqual(await openUploads(deps, alive.bucket, alive.objectKey), [uploads.alive]);
+    } finally {
+      await aliveHandle.terminate('test over');
+      await deps.db.transfer.update({ where: { id: alive.id }, data: { status: 'failed' } });
+      await deps.s3.send(
+        new AbortMultipartUploadCommand({
+          Bucket: alive.bucket,
+          Key: alive.objectKey,
+          UploadId: uploads.alive,
+        }),
+      );
+    }
+  });
+});
