@@ -52,6 +52,7 @@ const none = (): ScanTotals => ({
   started: 0,
   alreadyStarted: 0,
   abandoned: 0,
+  unnamedUploads: 0,
 });
 
 /**
@@ -88,7 +89,9 @@ export async function scanServer(input: ScanInput): Promise<ScanResult> {
     totals.pending = listing.pending;
     // patched: scans that were running when this step was added replay without it.
     if (patched('sweep-abandoned-transfers')) {
-      totals.abandoned = await sweepAbandonedTransfers({ serverId });
+      const swept = await sweepAbandonedTransfers({ serverId, unnamedUploadAgeSeconds: 3600 });
+      totals.abandoned = swept.abandoned;
+      totals.unnamedUploads = swept.unnamedUploads;
     }
     phase = 'starting transfers';
   }

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import type { Transfer } from '../../src/generated/prisma/client';
+import { createSweepActivity } from '../../src/activities/scan/sweep';
+import { joinKey } from '../../src/lib/keys';
 import { workflowIds } from '../../src/shared';
 import type { scanServer } from '../../src/workflows/scan';
 import {
@@ -65,6 +67,7 @@ describe('scan: transfers abandoned by their workflow', () => {
         }),
       );
       assert.equal(result.abandoned, 2);
+      assert.equal(result.unnamedUploads, 0, 'uploads younger than an hour are left alone');
 
       for (const [row, why] of [
         [terminated, /workflow was terminated/],
@@ -91,6 +94,53 @@ describe('scan: transfers abandoned by their workflow', () => {
           UploadId: uploads.alive,
         }),
       );
+    }
+  });
+
+  it("aborts an old upload that no transfer names at a retried transfer's key, and only that", async () => {
+    const server = await createTestServer(deps);
+    writeRandomFile(server, 'unnamed.bin', 1000);
+    writeRandomFile(server, 'named.bin', 1000);
+    const unnamed = await createTransferRow(deps, server, 'unnamed.bin');
+    const named = await createTransferRow(deps, server, 'named.bin');
+    const open = async (key: string) =>
+      (await deps.s3.send(new CreateMultipartUploadCommand({ Bucket: server.bucket, Key: key }))).UploadId ??
+      '';
+    // A worker killed between creating the upload and recording its ID leaves this one; the retry made attempt 2.
+    const lost = await open(unnamed.objectKey);
+    await deps.db.transfer.update({ where: { id: unnamed.id }, data: { status: 'completed', attempts: 2 } });
+    const recorded = await open(named.objectKey);
+    await deps.db.transfer.update({
+      where: { id: named.id },
+      data: { status: 'discovered', attempts: 2, uploadId: recorded },
+    });
+    const foreignKey = joinKey(server.keyPrefix, 'not-a-transfer.bin');
+    const foreign = await open(foreignKey);
+    try {
+      // The scan passes an hour; 0 here makes every upload old enough.
+      const swept = await createSweepActivity(deps)({ serverId: server.id, unnamedUploadAgeSeconds: 0 });
+      assert.deepEqual(swept, { abandoned: 0, unnamedUploads: 1 });
+      assert.deepEqual(
+        await openUploads(deps, server.bucket, unnamed.objectKey),
+        [],
+        'the lost upload is aborted',
+      );
+      assert.deepEqual(await openUploads(deps, server.bucket, named.objectKey), [recorded]);
+      assert.deepEqual(
+        await openUploads(deps, server.bucket, foreignKey),
+        [foreign],
+        'not a transfer key: kept',
+      );
+    } finally {
+      for (const [Key, UploadId] of [
+        [named.objectKey, recorded],
+        [foreignKey, foreign],
+        [unnamed.objectKey, lost],
+      ]) {
+        await deps.s3
+          .send(new AbortMultipartUploadCommand({ Bucket: server.bucket, Key, UploadId }))
+          .catch(() => undefined);
+      }
     }
   });
 });

@@ -1,18 +1,40 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Prisma } from '../../generated/prisma/client';
 import type { ActivityDeps } from '../deps';
-import { abortUpload } from '../transfer/s3-objects';
+import { abortUpload, listOpenUploads, type OpenUpload } from '../transfer/s3-objects';
+
+export interface SweepInput {
+  serverId: string;
+  /** Age after which a multipart upload no transfer names is abandoned (the scan passes an hour). */
+  unnamedUploadAgeSeconds: number;
+}
+
+export interface SweepResult {
+  /** Transfers left `running` by a workflow that no longer runs: now failed, their uploads aborted. */
+  abandoned: number;
+  /** Multipart uploads at this server's object keys that no transfer names, aborted. */
+  unnamedUploads: number;
+}
 
 /**
- * Transfers left `running` by a workflow that no longer runs: terminated or
- * timed out from outside Ferry (`temporal workflow terminate`), failed, or
- * gone from Temporal. No such workflow recorded how it ended, nor aborted its
- * multipart upload, whose parts storage keeps (and bills) until aborted. The
- * scan marks each one `failed`, saying why (`POST /v1/transfers/:id/retry`
- * starts it again), and aborts its upload. Returns how many it found.
+ * Cleans up after transfers that could not clean up themselves; run by every
+ * scan of the server.
+ *
+ * - A transfer left `running` by a workflow that no longer runs (terminated or
+ *   timed out from outside Ferry, failed, or gone from Temporal) recorded
+ *   neither its end nor aborted its multipart upload, whose parts storage
+ *   keeps, and bills, until aborted. Each is marked `failed`, saying how its
+ *   workflow ended (`POST /v1/transfers/:id/retry` starts it again), and its
+ *   upload aborted. One `describe` per running transfer.
+ * - A worker killed between creating a multipart upload and recording its ID
+ *   leaves an upload no row names; the retried attempt opens another. At the
+ *   object keys of this server's retried transfers, open uploads that no
+ *   transfer or chunked upload names and that are older than
+ *   `unnamedUploadAgeSeconds` are aborted (the age spares an upload whose ID
+ *   is being recorded right now).
  */
 export function createSweepActivity({ db, s3, temporal }: ActivityDeps) {
-  return async function sweepAbandonedTransfers({ serverId }: { serverId: string }): Promise<number> {
+  async function settleAbandoned(serverId: string): Promise<number> {
     const running = await db.transfer.findMany({
       where: { serverId, status: 'running' },
       select: { id: true, workflowId: true, uploadId: true, bucket: true, objectKey: true },
@@ -38,6 +60,52 @@ export function createSweepActivity({ db, s3, temporal }: ActivityDeps) {
       abandoned += count;
     }
     return abandoned;
+  }
+
+  async function abortUnnamed(serverId: string, ageSeconds: number): Promise<number> {
+    // Only a retried attempt can have lost an upload: the keys of this server's transfers
+    // retried and running or ended within a day. (MinIO lists uploads by exact key only.)
+    const retried = await db.transfer.findMany({
+      where: {
+        serverId,
+        attempts: { gte: 2 },
+        OR: [{ finishedAt: null }, { finishedAt: { gte: new Date(Date.now() - 86_400_000) } }],
+      },
+      select: { bucket: true, objectKey: true },
+      distinct: ['bucket', 'objectKey'],
+    });
+    const cutoff = Date.now() - ageSeconds * 1000;
+    const old: (OpenUpload & { bucket: string })[] = [];
+    for (const { bucket, objectKey } of retried) {
+      for (const u of await listOpenUploads(s3, bucket, objectKey)) {
+        if (u.key === objectKey && u.initiated.getTime() <= cutoff) old.push({ ...u, bucket });
+      }
+    }
+    if (old.length === 0) return 0;
+    const ids = old.map((u) => u.uploadId);
+    // Named by any transfer (two servers may share keys) or by a chunked upload's assembly.
+    const [transfers, uploads] = await Promise.all([
+      db.transfer.findMany({ where: { uploadId: { in: ids } }, select: { uploadId: true } }),
+      db.upload.findMany({ where: { multipartUploadId: { in: ids } }, select: { multipartUploadId: true } }),
+    ]);
+    const named = new Set([...transfers.map((r) => r.uploadId), ...uploads.map((u) => u.multipartUploadId)]);
+    let aborted = 0;
+    for (const u of old) {
+      if (named.has(u.uploadId)) continue;
+      await abortUpload(s3, { Bucket: u.bucket, Key: u.key }, u.uploadId);
+      aborted++;
+    }
+    return aborted;
+  }
+
+  return async function sweepAbandonedTransfers({
+    serverId,
+    unnamedUploadAgeSeconds,
+  }: SweepInput): Promise<SweepResult> {
+    return {
+      abandoned: await settleAbandoned(serverId),
+      unnamedUploads: await abortUnnamed(serverId, unnamedUploadAgeSeconds),
+    };
   };
 }
 

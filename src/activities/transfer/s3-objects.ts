@@ -6,6 +6,7 @@ import {
   DeleteObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListPartsCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
@@ -145,6 +146,31 @@ export async function abortUpload(s3: S3Client, ref: ObjectRef, uploadId: string
     await s3.send(new AbortMultipartUploadCommand({ ...ref, UploadId: uploadId }));
   } catch (err) {
     if (!isNoSuchUpload(err) && !isS3NotFound(err)) throw err;
+  }
+}
+
+export interface OpenUpload {
+  key: string;
+  uploadId: string;
+  initiated: Date;
+}
+
+/** Every multipart upload still open under `prefix`, all pages (MinIO: `prefix` must be the whole key). */
+export async function listOpenUploads(s3: S3Client, bucket: string, prefix: string): Promise<OpenUpload[]> {
+  const open: OpenUpload[] = [];
+  let KeyMarker: string | undefined;
+  let UploadIdMarker: string | undefined;
+  for (;;) {
+    const out = await send('ListMultipartUploads', () =>
+      s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker, UploadIdMarker })),
+    );
+    for (const u of out.Uploads ?? []) {
+      if (u.Key && u.UploadId)
+        open.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated ?? new Date(0) });
+    }
+    if (!out.IsTruncated) return open;
+    KeyMarker = out.NextKeyMarker;
+    UploadIdMarker = out.NextUploadIdMarker;
   }
 }
 
