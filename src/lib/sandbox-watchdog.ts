@@ -7,14 +7,15 @@ import { Worker, type CompiledWorkerOptions } from '@temporalio/worker';
  * through `vm` with a `timeout`, so that a workflow stuck in a synchronous
  * loop fails its task ("potential deadlock") instead of freezing the worker.
  * Node implements that timeout by creating and joining a thread per call
- * (nodejs/node#10453): 60–100 µs each here, ~3 µs without. For one small
- * file that was a fifth of the worker's CPU (bench:ingest, README).
+ * (nodejs/node#10453): 60–100 µs each here, ~3 µs without. It was the
+ * largest item in a CPU profile of the workflow thread, and about a tenth of
+ * the worker's CPU per small file (bench:ingest A/B, README).
  *
  * Ferry's sandbox runs only Ferry's own workflows, which hold no loops that
  * could spin; the watchdog is off unless WORKFLOW_ACTIVATION_TIMEOUT_MS asks
  * for it. Without it, such a bug would stall this worker's workflows (their
- * tasks time out on the server and move to other workers) rather than fail
- * one task.
+ * tasks time out on the server and are retried, by other workers too)
+ * rather than fail one task.
  */
 export function withActivationTimeout(
   options: CompiledWorkerOptions,

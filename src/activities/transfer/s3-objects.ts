@@ -177,8 +177,9 @@ export async function listOpenUploads(s3: S3Client, bucket: string, prefix: stri
 /**
  * Stores a whole object in one request, with its SHA-256 as metadata and tag.
  * `onlyIfAbsent` makes it a conditional write (If-None-Match: *): false means
- * an object already holds the key and nothing was written. That saves the
- * HEAD a new key would otherwise need first.
+ * nothing was written, because an object already holds the key or because
+ * the store does not do conditional writes (501); the caller then looks.
+ * That saves the HEAD a new key would otherwise need first.
  */
 export async function putWhole(
   s3: S3Client,
@@ -202,9 +203,18 @@ export async function putWhole(
     await s3.send(command);
     return true;
   } catch (err) {
-    if (onlyIfAbsent && (err as { name?: string }).name === 'PreconditionFailed') return false;
+    if (onlyIfAbsent && (isPreconditionFailed(err) || isNotImplemented(err))) return false;
     throw classifyS3Error(err, 'PutObject');
   }
+}
+
+function isPreconditionFailed(err: unknown): boolean {
+  return (err as { name?: string }).name === 'PreconditionFailed';
+}
+
+function isNotImplemented(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'NotImplemented' || e.$metadata?.httpStatusCode === 501;
 }
 
 export async function tagSha256(s3: S3Client, ref: ObjectRef, hex: string): Promise<void> {
