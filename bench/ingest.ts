@@ -70,8 +70,6 @@ function resetPeakRss(pid: number): void {
  * The target compares the latter: what a transfer adds must not grow with
  * the file's size.
  */
-type FerryLarge = Awaited<ReturnType<typeof ferryLarge>>;
-
 async function ferryLarge(deps: TestDeps, server: Server, rel: string, size: number) {
   const taskQueue = `bench-ingest-${randomUUID()}`;
   const worker = await startWorkerProcess(taskQueue);
@@ -87,6 +85,12 @@ async function ferryLarge(deps: TestDeps, server: Server, rel: string, size: num
   } finally {
     await worker.stop();
   }
+}
+
+/** WORKFLOW_ACTIVATION_TIMEOUT_MS from this process's environment, for an A/B of the sandbox watchdog. */
+function watchdogSetting(): Record<string, string> {
+  const value = process.env.WORKFLOW_ACTIVATION_TIMEOUT_MS;
+  return value === undefined ? {} : { WORKFLOW_ACTIVATION_TIMEOUT_MS: value };
 }
 
 /** CPU seconds of the shared services so far: the Temporal dev server, MinIO, all PostgreSQL backends. */
@@ -105,7 +109,10 @@ function serviceCpu() {
  */
 async function ferrySmall(deps: TestDeps, server: Server) {
   const taskQueue = `bench-ingest-${randomUUID()}`;
-  const worker = await startWorkerProcess(taskQueue, { TEMPORAL_TASK_QUEUE: taskQueue });
+  const worker = await startWorkerProcess(taskQueue, {
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    ...watchdogSetting(),
+  });
   const workerPid = worker.child.pid ?? 0;
   try {
     const before = { ...serviceCpu(), worker: cpuSeconds(workerPid) };
@@ -172,6 +179,7 @@ async function emptyPrefix(deps: TestDeps, prefix: string): Promise<void> {
 }
 
 type Figures = Record<string, number>;
+type FerryLarge = Awaited<ReturnType<typeof ferryLarge>>;
 
 /**
  * Three rounds of: 100 MiB then 1 GiB through Ferry (a fresh worker each),

@@ -1,7 +1,7 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Prisma } from '../../generated/prisma/client';
 import type { ActivityDeps } from '../deps';
-import { abortUpload, listOpenUploads, type OpenUpload } from '../transfer/s3-objects';
+import { abortUpload, openUploadsAt, type OpenUpload } from '../transfer/s3-objects';
 
 export interface SweepInput {
   serverId: string;
@@ -64,7 +64,7 @@ export function createSweepActivity({ db, s3, temporal }: ActivityDeps) {
 
   async function abortUnnamed(serverId: string, ageSeconds: number): Promise<number> {
     // Only a retried attempt can have lost an upload: the keys of this server's transfers
-    // retried and running or ended within a day. (MinIO lists uploads by exact key only.)
+    // retried and running or ended within a day.
     const retried = await db.transfer.findMany({
       where: {
         serverId,
@@ -77,8 +77,8 @@ export function createSweepActivity({ db, s3, temporal }: ActivityDeps) {
     const cutoff = Date.now() - ageSeconds * 1000;
     const old: (OpenUpload & { bucket: string })[] = [];
     for (const { bucket, objectKey } of retried) {
-      for (const u of await listOpenUploads(s3, bucket, objectKey)) {
-        if (u.key === objectKey && u.initiated.getTime() <= cutoff) old.push({ ...u, bucket });
+      for (const u of await openUploadsAt(s3, { Bucket: bucket, Key: objectKey })) {
+        if (u.initiated.getTime() <= cutoff) old.push({ ...u, bucket });
       }
     }
     if (old.length === 0) return 0;

@@ -61,8 +61,8 @@ function unwrap<T>(s: Settled<T>): T {
  * each full part is checksummed in the hashing thread and uploaded at once,
  * while the same thread adds it to the file's hash; parts are then retired in
  * order — recorded in the checkpoint and their buffer handed back to the
- * reader. Any failure aborts the reads and
- * in-flight uploads, and waits for them, so that a retry never races them.
+ * reader. Any failure aborts the reads and in-flight uploads, and waits for
+ * them, so that a retry never races them.
  */
 async function uploadParts(
   job: MultipartJob,

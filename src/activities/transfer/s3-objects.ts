@@ -155,17 +155,20 @@ export interface OpenUpload {
   initiated: Date;
 }
 
-/** Every multipart upload still open under `prefix`, all pages (MinIO: `prefix` must be the whole key). */
-export async function listOpenUploads(s3: S3Client, bucket: string, prefix: string): Promise<OpenUpload[]> {
+/** The multipart uploads still open at exactly this key (MinIO lists by whole key only). */
+export async function openUploadsAt(s3: S3Client, ref: ObjectRef): Promise<OpenUpload[]> {
   const open: OpenUpload[] = [];
   let KeyMarker: string | undefined;
   let UploadIdMarker: string | undefined;
   for (;;) {
     const out = await send('ListMultipartUploads', () =>
-      s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker, UploadIdMarker })),
+      s3.send(
+        new ListMultipartUploadsCommand({ Bucket: ref.Bucket, Prefix: ref.Key, KeyMarker, UploadIdMarker }),
+      ),
     );
     for (const u of out.Uploads ?? []) {
-      if (u.Key && u.UploadId)
+      // Prefix: on AWS, longer keys that start with this one are listed too.
+      if (u.Key === ref.Key && u.UploadId)
         open.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated ?? new Date(0) });
     }
     if (!out.IsTruncated) return open;
