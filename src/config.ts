@@ -74,8 +74,8 @@ const schema = z.object({
   /**
    * Watchdog on each call into the workflow sandbox, in ms; 0 turns it off.
    * With it, a workflow stuck in a loop fails its task instead of stalling
-   * the worker, but Node makes a thread per call for it, about a tenth of
-   * the worker's CPU per small file (src/lib/sandbox-watchdog.ts).
+   * the worker, but Node makes a thread per call for it, 60–130 µs each
+   * (src/lib/sandbox-watchdog.ts).
    * @default 0
    */
   WORKFLOW_ACTIVATION_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(0),

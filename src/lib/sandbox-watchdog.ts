@@ -9,8 +9,8 @@ import { Worker, type CompiledWorkerOptions } from '@temporalio/worker';
  * Node implements that timeout by creating and joining a thread per call
  * (nodejs/node#10453): 60–130 µs each here, ~3 µs without
  * (bench/vm-timeout.ts). It was the largest item in a CPU profile of the
- * workflow thread, and about a tenth of the worker's CPU per small file
- * (bench:ingest A/B, README).
+ * workflow thread; its share of the worker's CPU per small file was within
+ * the noise of bench:ingest on a 2-core machine (A/B in the README).
  *
  * Ferry's sandbox runs only Ferry's own workflows, which hold no loops that
  * could spin; the watchdog is off unless WORKFLOW_ACTIVATION_TIMEOUT_MS asks
