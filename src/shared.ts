@@ -64,8 +64,6 @@ export interface ScanTotals {
   alreadyStarted: number;
   /** Transfers left `running` by a workflow that no longer runs, now failed and their uploads aborted. */
   abandoned: number;
-  /** Multipart uploads at its retried transfers' keys that nothing named (older than an hour), aborted. */
-  unnamedUploads: number;
 }
 
 /** Input of the `uploadLifecycle` workflow, started when the upload is created. */

@@ -52,7 +52,6 @@ const none = (): ScanTotals => ({
   started: 0,
   alreadyStarted: 0,
   abandoned: 0,
-  unnamedUploads: 0,
 });
 
 /**
@@ -89,9 +88,7 @@ export async function scanServer(input: ScanInput): Promise<ScanResult> {
     totals.pending = listing.pending;
     // patched: scans that were running when this step was added replay without it.
     if (patched('sweep-abandoned-transfers')) {
-      const swept = await sweepAbandonedTransfers({ serverId, unnamedUploadAgeSeconds: 3600 });
-      totals.abandoned = swept.abandoned;
-      totals.unnamedUploads = swept.unnamedUploads;
+      totals.abandoned = (await sweepAbandonedTransfers({ serverId })).abandoned;
     }
     phase = 'starting transfers';
   }

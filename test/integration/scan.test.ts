@@ -94,7 +94,6 @@ describe('scanServer records stable file versions and starts one transfer workfl
         started: 3,
         alreadyStarted: 0,
         abandoned: 0,
-        unnamedUploads: 0,
       },
     );
 

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { ListPartsCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListPartsCommand,
+} from '@aws-sdk/client-s3';
 import {
   checkpointParts,
   createTestServer,
@@ -11,9 +15,10 @@ import {
   transferRow,
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
+import { withDbHook } from '../helpers/deps';
 import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor } from '../helpers/worker';
+import { taskQueueFor, withWorker } from '../helpers/worker';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 
 const MiB = 1024 * 1024;
@@ -82,5 +87,61 @@ describe('transfer: crash of the worker', () => {
     const done = await transferRow(deps, row.id);
     assert.equal(done.status, 'completed');
     assert.equal(done.attempts, 2);
+  });
+
+  it('aborts the upload an attempt opened but died before recording, and no other', async (t) => {
+    const server = await createTestServer(deps);
+    const sha = writeRandomFile(server, 'lost.bin', 2 * PART + 3);
+    const row = await createTransferRow(deps, server, 'lost.bin');
+    // An older version of the file, still transferring, names its upload at the same key: kept.
+    const older = await deps.db.transfer.create({
+      data: {
+        serverId: row.serverId,
+        remotePath: row.remotePath,
+        size: row.size,
+        mtimeMs: row.mtimeMs - 60_000n,
+        workflowId: `${row.workflowId}-older`,
+        bucket: row.bucket,
+        objectKey: row.objectKey,
+        status: 'running',
+        startedAt: new Date(),
+      },
+    });
+    const created = await deps.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: row.bucket, Key: row.objectKey }),
+    );
+    const named = created.UploadId ?? '';
+    await deps.db.transfer.update({ where: { id: older.id }, data: { uploadId: named } });
+
+    // The first attempt dies where a killed worker would leave an upload no row names:
+    // opened, its ID not yet recorded.
+    let lost: string | undefined;
+    const dying = withDbHook(deps, (model, method, args) => {
+      const { where, data } = args as { where?: { id?: string }; data?: { uploadId?: string | null } };
+      if (model !== 'transfer' || method !== 'update' || where?.id !== row.id) return undefined;
+      if (!data?.uploadId || lost) return undefined;
+      lost = data.uploadId;
+      return Promise.reject(new Error('worker lost before recording its multipart upload'));
+    });
+    const taskQueue = taskQueueFor(t.name);
+    try {
+      const result = await withWorker(dying, taskQueue, async () =>
+        (await startTransfer(deps, row, taskQueue)).result(),
+      );
+      assert.ok(lost, 'the first attempt opened an upload and died before recording it');
+      assert.equal(result.status, 'completed');
+      assert.equal(await objectSha256(deps, row.bucket, row.objectKey), sha);
+      assert.equal((await transferRow(deps, row.id)).attempts, 2);
+      assert.deepEqual(
+        await openUploads(deps, row.bucket, row.objectKey),
+        [named],
+        "the lost upload is aborted, the older version's is not",
+      );
+    } finally {
+      await deps.s3
+        .send(new AbortMultipartUploadCommand({ Bucket: row.bucket, Key: row.objectKey, UploadId: named }))
+        .catch(() => undefined);
+      await deps.db.transfer.delete({ where: { id: older.id } });
+    }
   });
 });

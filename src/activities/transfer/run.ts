@@ -13,6 +13,7 @@ import {
   partSizeFor,
 } from './checkpoint';
 import { TransferFailure } from './failures';
+import { abortLostUploads } from './lost-uploads';
 import { type MultipartJob, uploadRemainingParts } from './multipart';
 import { ProgressReporter } from './progress';
 import {
@@ -79,6 +80,7 @@ export class TransferRun {
         const sha256 = await hashRemote(sftp, this.file, partSize, this.tuning, this.ctx.cancellationSignal);
         if (sha256 === existing.sha256) return await this.skipped(sha256);
       }
+      if (this.row.startedAt) await this.abortLostUploads();
       const uploadId = await createUpload(this.deps.s3, this.ref);
       const cp: Checkpoint = { uploadId, partSize, offset: 0, hashState: '', parts: [] };
       await this.saveCheckpoint(cp);
@@ -250,6 +252,17 @@ export class TransferRun {
     else
       await this.deps.db.$transaction([this.deps.db.$executeRaw`SET LOCAL synchronous_commit = off`, update]);
     this.progress.update(cp.offset, cp);
+  }
+
+  /**
+   * An earlier attempt (startedAt is set) may have died between opening its
+   * multipart upload and recording the ID: before opening one, abort such
+   * uploads at this key (lost-uploads.ts). One listing per such attempt.
+   */
+  private async abortLostUploads(): Promise<void> {
+    const scheduled = new Date(this.ctx.info.currentAttemptScheduledTimestampMs);
+    const aborted = await abortLostUploads(this.deps, this.ref, scheduled);
+    if (aborted > 0) this.log.warn({ aborted }, 'aborted multipart uploads an earlier attempt lost');
   }
 
   private async recordAttempt(startOffset: number): Promise<void> {

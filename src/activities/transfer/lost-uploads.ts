@@ -1,0 +1,33 @@
+import type { ActivityDeps } from '../deps';
+import { abortUpload, type ObjectRef, openUploadsAt } from './s3-objects';
+
+/**
+ * Aborts the multipart uploads at `ref` that no transfer and no chunked
+ * upload names and that were opened before `openedBefore`; returns how many.
+ *
+ * A worker killed between creating a multipart upload and recording its ID
+ * leaves such an upload: nothing will complete or abort it, and storage keeps
+ * (and bills) its parts. Only the transfer's next attempt can tell it exists,
+ * so that attempt calls this once, with the time it was scheduled: the lost
+ * upload is older, while an upload of another transfer of the same key
+ * (another version of the file, or a server sharing the bucket) is recorded
+ * milliseconds after it is opened. Should one still be caught between the
+ * two, that transfer finds its upload gone and starts it over.
+ */
+export async function abortLostUploads(
+  { db, s3 }: Pick<ActivityDeps, 'db' | 's3'>,
+  ref: ObjectRef,
+  openedBefore: Date,
+): Promise<number> {
+  const old = (await openUploadsAt(s3, ref)).filter((u) => u.initiated < openedBefore);
+  if (old.length === 0) return 0;
+  const ids = old.map((u) => u.uploadId);
+  const [transfers, uploads] = await Promise.all([
+    db.transfer.findMany({ where: { uploadId: { in: ids } }, select: { uploadId: true } }),
+    db.upload.findMany({ where: { multipartUploadId: { in: ids } }, select: { multipartUploadId: true } }),
+  ]);
+  const named = new Set([...transfers.map((r) => r.uploadId), ...uploads.map((u) => u.multipartUploadId)]);
+  const lost = ids.filter((id) => !named.has(id));
+  for (const uploadId of lost) await abortUpload(s3, ref, uploadId);
+  return lost.length;
+}
