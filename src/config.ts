@@ -72,13 +72,13 @@ const schema = z.object({
    */
   SFTP_READ_CHUNK_BYTES: z.coerce.number().int().min(4096).max(261120).default(261120),
   /**
-   * Watchdog on each call into the workflow sandbox, in ms; 0 turns it off.
-   * With it, a workflow stuck in a loop fails its task instead of stalling
-   * the worker, but Node makes a thread per call for it, 60–130 µs each
+   * Watchdog on each call into the workflow sandbox, in ms (the SDK's 5 s by
+   * default); 0 turns it off. With it, a workflow stuck in a loop fails its
+   * task instead of stalling the worker; Node makes a thread per call for it
    * (src/lib/sandbox-watchdog.ts).
-   * @default 0
+   * @default 5000
    */
-  WORKFLOW_ACTIVATION_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  WORKFLOW_ACTIVATION_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   /** Lifetime of an upload that has not been completed, in seconds. @default 86400 */
   UPLOAD_TTL_SECONDS: z.coerce.number().int().min(1).default(86400),
   /** Largest chunk the API accepts, in MiB. @default 256 */

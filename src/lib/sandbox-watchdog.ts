@@ -9,14 +9,13 @@ import { Worker, type CompiledWorkerOptions } from '@temporalio/worker';
  * Node implements that timeout by creating and joining a thread per call
  * (nodejs/node#10453): 60–130 µs each here, ~3 µs without
  * (bench/vm-timeout.ts). It was the largest item in a CPU profile of the
- * workflow thread; its share of the worker's CPU per small file was within
- * the noise of bench:ingest on a 2-core machine (A/B in the README).
+ * workflow thread, yet turning it off saved only ~4 % of the worker's CPU per
+ * small file and no measurable files/s (A/B in the README).
  *
- * Ferry's sandbox runs only Ferry's own workflows, which hold no loops that
- * could spin; the watchdog is off unless WORKFLOW_ACTIVATION_TIMEOUT_MS asks
- * for it. Without it, such a bug would stall this worker's workflows (their
- * tasks time out on the server and are retried, by other workers too)
- * rather than fail one task.
+ * So it stays on, at the SDK's 5 s, unless WORKFLOW_ACTIVATION_TIMEOUT_MS=0:
+ * without it, a workflow stuck in a loop would stall every workflow of the
+ * worker, and its task, timed out and retried, the next worker's too, rather
+ * than fail one task.
  */
 export function withActivationTimeout(
   options: CompiledWorkerOptions,
