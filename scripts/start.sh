@@ -22,6 +22,9 @@ export FERRY_SECRET_KEY="${FERRY_SECRET_KEY:-$(cat "$STATE_DIR/secret.key")}"
 export API_TOKENS="${API_TOKENS:-$(cat "$STATE_DIR/api-token")}"
 export API_PORT="${API_PORT:-8080}"
 export WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9464}"
+# Two malloc arenas instead of glibc's 8 per core: freed part-sized buffers
+# otherwise linger in per-thread arenas (README, "Notes for this project's machines").
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 npx tsx scripts/migrate.ts
 npx tsx scripts/ensure-bucket.ts

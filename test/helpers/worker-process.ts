@@ -38,6 +38,8 @@ export async function startWorkerProcess(
       FERRY_TEST_TASK_QUEUE: taskQueue,
       FERRY_TEST_BUNDLE: await bundlePath(),
       FERRY_TEST_OVERRIDES: JSON.stringify(overrides),
+      // As npm start and the image run the worker (README, notes); bench:ingest measures this process.
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     },
   );
   const ready = new Promise<void>((resolve, reject) => {
