@@ -6,8 +6,9 @@ import { abortUpload, type ObjectRef, openUploadsAt } from './s3-objects';
  * upload names and that were opened before `openedBefore`; returns how many.
  *
  * A worker killed between creating a multipart upload and recording its ID
- * leaves such an upload: nothing will complete or abort it, and storage keeps
- * (and bills) its parts. Only the transfer's next attempt can tell it exists,
+ * leaves such an upload: nothing will complete or abort it. It holds no parts
+ * (they are sent only once the ID is recorded), but stays open, and listed,
+ * until aborted. Only the transfer's next attempt can tell it exists,
  * so that attempt calls this once, with the time it was scheduled: the lost
  * upload is older, while an upload of another transfer of the same key
  * (another version of the file, or a server sharing the bucket) is recorded
