@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { after, before, describe, it } from 'node:test';
 import { signWebhook } from '../../src/lib/webhook';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
+import { createTestDeps, type TestDeps, withDbHook } from '../helpers/deps';
 import {
   chunksOf,
   MiB,
@@ -199,5 +199,29 @@ describe('uploads: assembly into one object', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it('aborts the multipart upload an attempt opened but died before recording', async () => {
+    // The first prepare dies where a killed worker would leave an upload nothing names: opened, not recorded.
+    let lost: string | undefined;
+    const dying = withDbHook(deps, (model, method, args) => {
+      const data = (args as { data?: { multipartUploadId?: string | null } }).data;
+      if (model !== 'upload' || method !== 'updateMany' || !data?.multipartUploadId || lost) return undefined;
+      lost = data.multipartUploadId;
+      return Promise.reject(new Error('worker lost before recording its multipart upload'));
+    });
+    await withWorker(dying, taskQueue, async () => {
+      const key = `uploads-test/${Date.now()}/lost.bin`;
+      const chunks = chunksOf(2, 6 * MiB);
+      const { id } = await api.send({ filename: 'lost.bin', key }, chunks);
+      const done = await api.waitForStatus(id, ['completed', 'failed'], 60_000);
+      assert.equal(done.status, 'completed', `upload failed: ${done.error}`);
+      assert.ok(lost, 'the first attempt opened an upload and died before recording it');
+      assert.deepEqual(await objectDigest(deps, key), {
+        sha256: sha256(Buffer.concat(chunks)),
+        size: 12 * MiB,
+      });
+      assert.equal(await openMultipartUploads(deps, key), 0, 'the lost upload is aborted');
+    });
   });
 });

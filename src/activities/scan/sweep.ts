@@ -1,7 +1,7 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Prisma } from '../../generated/prisma/client';
 import type { ActivityDeps } from '../deps';
-import { abortLostUploads } from '../transfer/lost-uploads';
+import { abortLostUploads } from '../lost-uploads';
 import { abortUpload } from '../transfer/s3-objects';
 
 export interface SweepInput {
@@ -23,7 +23,7 @@ export interface SweepResult {
  *   keeps, and bills, until aborted. Each is marked `failed`, saying how its
  *   workflow ended (`POST /v1/transfers/:id/retry` starts it again), and its
  *   upload aborted, with any upload at its key that nothing names (its last
- *   attempt may have died before recording one; lost-uploads.ts). One
+ *   attempt may have died before recording one; activities/lost-uploads.ts). One
  *   `describe` per running transfer.
  */
 export function createSweepActivity({ db, s3, temporal }: ActivityDeps) {

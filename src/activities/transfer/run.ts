@@ -12,8 +12,8 @@ import {
   parseCheckpoint,
   partSizeFor,
 } from './checkpoint';
+import { abortLostUploads } from '../lost-uploads';
 import { TransferFailure } from './failures';
-import { abortLostUploads } from './lost-uploads';
 import { type MultipartJob, uploadRemainingParts } from './multipart';
 import { ProgressReporter } from './progress';
 import {
@@ -257,7 +257,7 @@ export class TransferRun {
   /**
    * An earlier attempt (startedAt is set) may have died between opening its
    * multipart upload and recording the ID: before opening one, abort such
-   * uploads at this key (lost-uploads.ts). One listing per such attempt.
+   * uploads at this key (activities/lost-uploads.ts). One listing per such attempt.
    */
   private async abortLostUploads(): Promise<void> {
     const scheduled = new Date(this.ctx.info.currentAttemptScheduledTimestampMs);

@@ -1,10 +1,11 @@
 import { CreateMultipartUploadCommand, ListPartsCommand } from '@aws-sdk/client-s3';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Upload } from '../../generated/prisma/client';
 import { isNoSuchUpload } from '../../lib/s3';
 import { stagingPrefix } from '../../lib/upload-staging';
 import { workflowIds } from '../../shared';
 import type { ActivityDeps } from '../deps';
+import { abortLostUploads } from '../lost-uploads';
 import { batchParts, planParts, type ManifestChunk } from './plan';
 import { whileHeartbeating } from './heartbeat';
 import { abortMultipart, listStaged, loadManifest, transitionUpload } from './store';
@@ -49,6 +50,11 @@ export function createPrepareActivities({ db, s3, config }: ActivityDeps) {
       } catch (err) {
         if (!isNoSuchUpload(err)) throw err;
       }
+    }
+    // An earlier attempt may have died between opening an upload and recording it (lost-uploads.ts).
+    const { attempt, currentAttemptScheduledTimestampMs } = Context.current().info;
+    if (attempt > 1) {
+      await abortLostUploads({ db, s3 }, { Bucket, Key }, new Date(currentAttemptScheduledTimestampMs));
     }
     const created = await s3.send(
       new CreateMultipartUploadCommand({

@@ -1,5 +1,5 @@
-import type { ActivityDeps } from '../deps';
-import { abortUpload, type ObjectRef, openUploadsAt } from './s3-objects';
+import type { ActivityDeps } from './deps';
+import { abortUpload, type ObjectRef, openUploadsAt } from './transfer/s3-objects';
 
 /**
  * Aborts the multipart uploads at `ref` that no transfer and no chunked
@@ -8,12 +8,13 @@ import { abortUpload, type ObjectRef, openUploadsAt } from './s3-objects';
  * A worker killed between creating a multipart upload and recording its ID
  * leaves such an upload: nothing will complete or abort it. It holds no parts
  * (they are sent only once the ID is recorded), but stays open, and listed,
- * until aborted. Only the transfer's next attempt can tell it exists,
- * so that attempt calls this once, with the time it was scheduled: the lost
- * upload is older, while an upload of another transfer of the same key
- * (another version of the file, or a server sharing the bucket) is recorded
- * milliseconds after it is opened. Should one still be caught between the
- * two, that transfer finds its upload gone and starts it over.
+ * until aborted. Only the next attempt of the activity that opened it can
+ * tell it exists (a transfer's, or a chunked upload's `prepare`), so that
+ * attempt calls this once, with the time it was scheduled: the lost upload is
+ * older, while an upload of another job at the same key (another version of
+ * the file, a server sharing the bucket) is recorded milliseconds after it is
+ * opened. Should one still be caught between the two, that job finds its
+ * upload gone and starts it over.
  */
 export async function abortLostUploads(
   { db, s3 }: Pick<ActivityDeps, 'db' | 's3'>,
