@@ -13,5 +13,10 @@ export function transferWorkflowId(
 ): string {
   const identity = JSON.stringify([serverId, remotePath, size.toString(), mtimeMs.toString()]);
   const digest = createHash('sha256').update(identity).digest('hex').slice(0, 32);
-  return `ferry-transfer-${serverId}-${digest}`;
+  return transferWorkflowIdPrefix(serverId) + digest;
+}
+
+/** What the IDs of one server's transfer workflows start with. */
+export function transferWorkflowIdPrefix(serverId: string): string {
+  return `ferry-transfer-${serverId}-`;
 }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
+import type { Client } from '@temporalio/client';
+import { createSweepActivity } from '../../src/activities/scan/sweep';
 import type { Transfer } from '../../src/generated/prisma/client';
 import { workflowIds } from '../../src/shared';
 import type { scanServer } from '../../src/workflows/scan';
@@ -14,7 +16,25 @@ import {
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
 import { useTransferDeps } from '../helpers/suite';
+import { waitFor } from '../helpers/wait';
 import { taskQueueFor, withWorker } from '../helpers/worker';
+
+/** `client`, recording the IDs of the workflows it describes. */
+function recordingDescribes(client: Client): { temporal: Client; described: string[] } {
+  const described: string[] = [];
+  const workflow = Object.create(client.workflow) as Client['workflow'];
+  workflow.getHandle = (workflowId: string) => {
+    const handle = client.workflow.getHandle(workflowId);
+    return {
+      ...handle,
+      describe: () => {
+        described.push(workflowId);
+        return handle.describe();
+      },
+    };
+  };
+  return { temporal: Object.create(client, { workflow: { value: workflow } }) as Client, described };
+}
 
 /**
  * A transfer whose workflow is terminated from outside Ferry never records
@@ -97,6 +117,44 @@ describe('scan: transfers abandoned by their workflow', () => {
           UploadId: uploads.alive,
         }),
       );
+    }
+  });
+
+  it('asks about a running row only when visibility does not list its workflow as running', async () => {
+    const server = await createTestServer(deps);
+    const rows: Transfer[] = [];
+    for (const name of ['listed', 'ended']) {
+      writeRandomFile(server, `${name}.bin`, 1000);
+      const row = await createTransferRow(deps, server, `${name}.bin`);
+      await deps.db.transfer.update({ where: { id: row.id }, data: { status: 'running' } });
+      rows.push(row);
+    }
+    const [listed, ended] = rows as [Transfer, Transfer];
+    const listedHandle = await startTransfer(deps, listed, idle);
+    await (await startTransfer(deps, ended, idle)).terminate('by an operator');
+    try {
+      // Visibility trails the workflows by a moment: wait until it shows both as they are.
+      for (const [row, status] of [
+        [listed, 'Running'],
+        [ended, 'Terminated'],
+      ] as const) {
+        const query = `WorkflowId = '${row.workflowId}' AND ExecutionStatus = '${status}'`;
+        await waitFor(`${row.remotePath} listed as ${status}`, async () => {
+          for await (const wf of deps.temporal.workflow.list({ query })) return wf.workflowId;
+          return undefined;
+        });
+      }
+      const { temporal, described } = recordingDescribes(deps.temporal);
+      // Listed, not spread: \`deps\` is a deferred proxy (helpers/suite.ts).
+      const { config, db, s3, log } = deps;
+      const swept = await createSweepActivity({ config, db, s3, log, temporal })({ serverId: server.id });
+      assert.deepEqual(swept, { abandoned: 1 });
+      assert.deepEqual(described, [ended.workflowId], 'the listed workflow is not described');
+      assert.equal((await transferRow(deps, ended.id)).status, 'failed');
+      assert.equal((await transferRow(deps, listed.id)).status, 'running');
+    } finally {
+      await listedHandle.terminate('test over');
+      await deps.db.transfer.update({ where: { id: listed.id }, data: { status: 'failed' } });
     }
   });
 });

@@ -1,5 +1,6 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Prisma } from '../../generated/prisma/client';
+import { transferWorkflowIdPrefix } from '../../lib/workflow-ids';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads } from '../lost-uploads';
 import { abortUpload } from '../transfer/s3-objects';
@@ -23,8 +24,10 @@ export interface SweepResult {
  *   keeps, and bills, until aborted. Each is marked `failed`, saying how its
  *   workflow ended (`POST /v1/transfers/:id/retry` starts it again), and its
  *   upload aborted, with any upload at its key that nothing names (its last
- *   attempt may have died before recording one; activities/lost-uploads.ts). One
- *   `describe` per running transfer.
+ *   attempt may have died before recording one; activities/lost-uploads.ts).
+ *   One visibility query lists the server's running transfer workflows; only
+ *   rows it does not list are asked about one by one (`describe`), since
+ *   visibility lags behind a workflow's start by a moment.
  */
 export function createSweepActivity({ db, s3, temporal }: ActivityDeps) {
   async function settleAbandoned(serverId: string): Promise<number> {
@@ -32,8 +35,11 @@ export function createSweepActivity({ db, s3, temporal }: ActivityDeps) {
       where: { serverId, status: 'running' },
       select: { id: true, workflowId: true, uploadId: true, bucket: true, objectKey: true },
     });
+    if (running.length === 0) return 0;
+    const listed = await listedAsRunning(temporal, serverId);
     let abandoned = 0;
     for (const row of running) {
+      if (listed.has(row.workflowId)) continue;
       const ended = await howItEnded(temporal, row.workflowId);
       if (!ended) continue;
       // Abort first: should it fail, the row still names the upload and the next scan tries again.
@@ -60,6 +66,17 @@ export function createSweepActivity({ db, s3, temporal }: ActivityDeps) {
   return async function sweepAbandonedTransfers({ serverId }: SweepInput): Promise<SweepResult> {
     return { abandoned: await settleAbandoned(serverId) };
   };
+}
+
+/** IDs of the server's transfer workflows that Temporal's visibility lists as running. */
+async function listedAsRunning(temporal: Client, serverId: string): Promise<Set<string>> {
+  const prefix = transferWorkflowIdPrefix(serverId);
+  // Server IDs are UUIDs; anything else must not reach the query's quotes.
+  if (!/^[\w-]+$/.test(prefix)) throw new Error(`unexpected server id ${JSON.stringify(serverId)}`);
+  const query = `WorkflowType = 'transferFile' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${prefix}'`;
+  const ids = new Set<string>();
+  for await (const wf of temporal.workflow.list({ query })) ids.add(wf.workflowId);
+  return ids;
 }
 
 /** How the transfer's workflow ended, or undefined while it runs. */
