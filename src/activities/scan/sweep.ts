@@ -29,7 +29,7 @@ export interface SweepResult {
  *   rows it does not list are asked about one by one (`describe`), since
  *   visibility lags behind a workflow's start by a moment.
  */
-export function createSweepActivity({ db, s3, temporal }: ActivityDeps) {
+export function createSweepActivity({ db, s3, temporal, log }: ActivityDeps) {
   async function settleAbandoned(serverId: string): Promise<number> {
     const running = await db.transfer.findMany({
       where: { serverId, status: 'running' },
@@ -47,7 +47,9 @@ export function createSweepActivity({ db, s3, temporal }: ActivityDeps) {
       // completed or gone already, and the conditional update below leaves its row alone.)
       const ref = { Bucket: row.bucket, Key: row.objectKey };
       if (row.uploadId) await abortUpload(s3, ref, row.uploadId);
-      await abortLostUploads({ db, s3 }, ref, new Date());
+      const lost = await abortLostUploads({ db, s3 }, ref, new Date());
+      if (lost > 0)
+        log.warn({ transferId: row.id, aborted: lost }, 'aborted multipart uploads its attempts lost');
       const { count } = await db.transfer.updateMany({
         where: { id: row.id, status: 'running' },
         data: {
