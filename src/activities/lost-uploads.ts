@@ -2,8 +2,8 @@ import type { ActivityDeps } from './deps';
 import { abortUpload, type ObjectRef, openUploadsAt } from './transfer/s3-objects';
 
 /**
- * Aborts the multipart uploads at `ref` that no transfer and no chunked
- * upload names and that were opened before `openedBefore`; returns how many.
+ * Aborts (and logs) the multipart uploads at `ref` that no transfer and no
+ * chunked upload names and that were opened before `openedBefore`.
  *
  * A worker killed between creating a multipart upload and recording its ID
  * leaves such an upload: nothing will complete or abort it. It holds no parts
@@ -17,12 +17,12 @@ import { abortUpload, type ObjectRef, openUploadsAt } from './transfer/s3-object
  * upload gone and starts it over.
  */
 export async function abortLostUploads(
-  { db, s3 }: Pick<ActivityDeps, 'db' | 's3'>,
+  { db, s3, log }: Pick<ActivityDeps, 'db' | 's3' | 'log'>,
   ref: ObjectRef,
   openedBefore: Date,
-): Promise<number> {
+): Promise<void> {
   const old = (await openUploadsAt(s3, ref)).filter((u) => u.initiated < openedBefore);
-  if (old.length === 0) return 0;
+  if (old.length === 0) return;
   const ids = old.map((u) => u.uploadId);
   const [transfers, uploads] = await Promise.all([
     db.transfer.findMany({ where: { uploadId: { in: ids } }, select: { uploadId: true } }),
@@ -31,5 +31,6 @@ export async function abortLostUploads(
   const named = new Set([...transfers.map((r) => r.uploadId), ...uploads.map((u) => u.multipartUploadId)]);
   const lost = ids.filter((id) => !named.has(id));
   for (const uploadId of lost) await abortUpload(s3, ref, uploadId);
-  return lost.length;
+  if (lost.length > 0)
+    log.warn({ ...ref, aborted: lost }, 'aborted multipart uploads an earlier attempt lost');
 }

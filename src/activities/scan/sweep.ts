@@ -47,9 +47,7 @@ export function createSweepActivity({ db, s3, temporal, log }: ActivityDeps) {
       // completed or gone already, and the conditional update below leaves its row alone.)
       const ref = { Bucket: row.bucket, Key: row.objectKey };
       if (row.uploadId) await abortUpload(s3, ref, row.uploadId);
-      const lost = await abortLostUploads({ db, s3 }, ref, new Date());
-      if (lost > 0)
-        log.warn({ transferId: row.id, aborted: lost }, 'aborted multipart uploads its attempts lost');
+      await abortLostUploads({ db, s3, log: log.child({ transferId: row.id }) }, ref, new Date());
       const { count } = await db.transfer.updateMany({
         where: { id: row.id, status: 'running' },
         data: {

@@ -5,6 +5,7 @@ import type { SFTPWrapper } from 'ssh2';
 import { Prisma, type Server, type Transfer } from '../../generated/prisma/client';
 import type { Logger } from '../../lib/logger';
 import type { ActivityDeps } from '../deps';
+import { abortLostUploads } from '../lost-uploads';
 import {
   type Checkpoint,
   checkpointMatches,
@@ -12,7 +13,6 @@ import {
   parseCheckpoint,
   partSizeFor,
 } from './checkpoint';
-import { abortLostUploads } from '../lost-uploads';
 import { TransferFailure } from './failures';
 import { type MultipartJob, uploadRemainingParts } from './multipart';
 import { ProgressReporter } from './progress';
@@ -80,7 +80,11 @@ export class TransferRun {
         const sha256 = await hashRemote(sftp, this.file, partSize, this.tuning, this.ctx.cancellationSignal);
         if (sha256 === existing.sha256) return await this.skipped(sha256);
       }
-      if (this.row.startedAt) await this.abortLostUploads();
+      // An earlier attempt may have died between opening its upload and recording it.
+      if (this.row.startedAt) {
+        const scheduled = new Date(this.ctx.info.currentAttemptScheduledTimestampMs);
+        await abortLostUploads({ ...this.deps, log: this.log }, this.ref, scheduled);
+      }
       const uploadId = await createUpload(this.deps.s3, this.ref);
       const cp: Checkpoint = { uploadId, partSize, offset: 0, hashState: '', parts: [] };
       await this.saveCheckpoint(cp);
@@ -252,17 +256,6 @@ export class TransferRun {
     else
       await this.deps.db.$transaction([this.deps.db.$executeRaw`SET LOCAL synchronous_commit = off`, update]);
     this.progress.update(cp.offset, cp);
-  }
-
-  /**
-   * An earlier attempt (startedAt is set) may have died between opening its
-   * multipart upload and recording the ID: before opening one, abort such
-   * uploads at this key (activities/lost-uploads.ts). One listing per such attempt.
-   */
-  private async abortLostUploads(): Promise<void> {
-    const scheduled = new Date(this.ctx.info.currentAttemptScheduledTimestampMs);
-    const aborted = await abortLostUploads(this.deps, this.ref, scheduled);
-    if (aborted > 0) this.log.warn({ aborted }, 'aborted multipart uploads an earlier attempt lost');
   }
 
   private async recordAttempt(startOffset: number): Promise<void> {

@@ -38,7 +38,7 @@ function validateManifest(upload: Upload, chunks: ManifestChunk[], staged: Map<s
   return size;
 }
 
-export function createPrepareActivities({ db, s3, config }: ActivityDeps) {
+export function createPrepareActivities({ db, s3, config, log }: ActivityDeps) {
   /** The multipart upload recorded on the row if it still exists, else a new one (recorded first-writer-wins). */
   async function ensureMultipart(upload: Upload): Promise<string> {
     const Bucket = upload.bucket;
@@ -54,7 +54,7 @@ export function createPrepareActivities({ db, s3, config }: ActivityDeps) {
     // An earlier attempt may have died between opening an upload and recording it (lost-uploads.ts).
     const { attempt, currentAttemptScheduledTimestampMs } = Context.current().info;
     if (attempt > 1) {
-      await abortLostUploads({ db, s3 }, { Bucket, Key }, new Date(currentAttemptScheduledTimestampMs));
+      await abortLostUploads({ db, s3, log }, { Bucket, Key }, new Date(currentAttemptScheduledTimestampMs));
     }
     const created = await s3.send(
       new CreateMultipartUploadCommand({
