@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
-import { abortUpload, type ObjectRef, openUploadsAt } from './transfer/s3-objects';
+import { abortUpload, type ObjectRef } from '../lib/s3';
+import { openUploadsAt } from './transfer/s3-objects';
 
 /**
  * Aborts (and logs) the multipart uploads at `ref` that no transfer and no

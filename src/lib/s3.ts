@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config';
 
 export function createS3(config: Config): S3Client {
@@ -22,4 +22,22 @@ export function isS3NotFound(err: unknown): boolean {
 
 export function isNoSuchUpload(err: unknown): boolean {
   return (err as { name?: string } | undefined)?.name === 'NoSuchUpload';
+}
+
+/** An object's address in storage, as the SDK's commands take it. */
+export interface ObjectRef {
+  Bucket: string;
+  Key: string;
+}
+
+/**
+ * Idempotent: an upload that is already gone (completed, aborted, or its
+ * bucket removed) counts as aborted, so a retried cleanup never fails on it.
+ */
+export async function abortUpload(s3: S3Client, ref: ObjectRef, uploadId: string): Promise<void> {
+  try {
+    await s3.send(new AbortMultipartUploadCommand({ ...ref, UploadId: uploadId }));
+  } catch (err) {
+    if (!isNoSuchUpload(err) && !isS3NotFound(err)) throw err;
+  }
 }

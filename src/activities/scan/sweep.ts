@@ -3,7 +3,7 @@ import { Prisma } from '../../generated/prisma/client';
 import { transferWorkflowIdPrefix } from '../../lib/workflow-ids';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads } from '../lost-uploads';
-import { abortUpload } from '../transfer/s3-objects';
+import { abortUpload } from '../../lib/s3';
 
 export interface SweepInput {
   serverId: string;

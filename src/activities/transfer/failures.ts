@@ -36,6 +36,8 @@ const permanentS3Errors = new Set([
   'InvalidBucketName',
   'AllAccessDisabled',
   'AccountProblem',
+  // A feature Ferry needs (SHA-256 checksums, tagging) that this store lacks; a 501 stays a 501.
+  'NotImplemented',
 ]);
 
 /** Turns permanent S3 refusals into non-retryable failures; everything else stays retryable. */

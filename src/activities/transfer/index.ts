@@ -10,7 +10,7 @@ import { SftpPool } from '../sftp/pool';
 import { type AfterTransferDone, applyAction } from './after-transfer';
 import { TransferFailure } from './failures';
 import { TransferRun } from './run';
-import { abortUpload } from './s3-objects';
+import { abortUpload } from '../../lib/s3';
 
 export { TransferFailure } from './failures';
 

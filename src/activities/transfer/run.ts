@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { SFTPWrapper } from 'ssh2';
 import { Prisma, type Server, type Transfer } from '../../generated/prisma/client';
 import type { Logger } from '../../lib/logger';
+import { abortUpload, type ObjectRef } from '../../lib/s3';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads } from '../lost-uploads';
 import {
@@ -17,14 +18,12 @@ import { TransferFailure } from './failures';
 import { type MultipartJob, uploadRemainingParts } from './multipart';
 import { ProgressReporter } from './progress';
 import {
-  abortUpload,
   completeUpload,
   compositeChecksum,
   createUpload,
   deleteObject,
   describeObject,
   listParts,
-  type ObjectRef,
   putWhole,
   sameChecksum,
   tagSha256,

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -13,7 +12,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { isNoSuchUpload, isS3NotFound } from '../../lib/s3';
+import { isNoSuchUpload, isS3NotFound, type ObjectRef } from '../../lib/s3';
 import { classifyS3Error } from './failures';
 
 /**
@@ -21,11 +20,6 @@ import { classifyS3Error } from './failures';
  * resume an existing UploadId (FACTS.md). Every part and every single-request
  * object carries its SHA-256, which storage checks before accepting it.
  */
-export interface ObjectRef {
-  Bucket: string;
-  Key: string;
-}
-
 /** One completed part, exactly as CompleteMultipartUpload wants it. */
 export interface PartRecord {
   PartNumber: number;
@@ -138,15 +132,6 @@ export async function completeUpload(
       new CompleteMultipartUploadCommand({ ...ref, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
     ),
   );
-}
-
-/** Idempotent: an upload that is already gone counts as aborted. */
-export async function abortUpload(s3: S3Client, ref: ObjectRef, uploadId: string): Promise<void> {
-  try {
-    await s3.send(new AbortMultipartUploadCommand({ ...ref, UploadId: uploadId }));
-  } catch (err) {
-    if (!isNoSuchUpload(err) && !isS3NotFound(err)) throw err;
-  }
 }
 
 export interface OpenUpload {

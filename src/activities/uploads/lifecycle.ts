@@ -1,11 +1,11 @@
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Upload } from '../../generated/prisma/client';
-import { isS3NotFound } from '../../lib/s3';
+import { abortUpload, isS3NotFound } from '../../lib/s3';
 import { stagingPrefix } from '../../lib/upload-staging';
 import { sendWebhook, WebhookError } from '../../lib/webhook';
 import type { ActivityDeps } from '../deps';
-import { abortMultipart, deleteStaged, transitionUpload } from './store';
+import { deleteStaged, transitionUpload } from './store';
 
 export interface AbandonInput {
   uploadId: string;
@@ -54,7 +54,7 @@ export function createLifecycleActivities({ db, s3, config, log }: ActivityDeps)
       const upload = await db.upload.findUnique({ where: { id: uploadId } });
       if (!upload || upload.status === 'completed') return;
       if (upload.multipartUploadId) {
-        await abortMultipart(s3, upload.bucket, upload.objectKey, upload.multipartUploadId);
+        await abortUpload(s3, { Bucket: upload.bucket, Key: upload.objectKey }, upload.multipartUploadId);
       }
       await deleteOwnObject(upload);
       await transitionUpload(db, uploadId, [...ACTIVE], status, {

@@ -1,14 +1,14 @@
 import { CreateMultipartUploadCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Upload } from '../../generated/prisma/client';
-import { isNoSuchUpload } from '../../lib/s3';
+import { abortUpload, isNoSuchUpload } from '../../lib/s3';
 import { stagingPrefix } from '../../lib/upload-staging';
 import { workflowIds } from '../../shared';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads } from '../lost-uploads';
 import { batchParts, planParts, type ManifestChunk } from './plan';
 import { whileHeartbeating } from './heartbeat';
-import { abortMultipart, listStaged, loadManifest, transitionUpload } from './store';
+import { listStaged, loadManifest, transitionUpload } from './store';
 import type { AssemblyPlan } from './types';
 
 const bad = (message: string): ApplicationFailure =>
@@ -71,7 +71,7 @@ export function createPrepareActivities({ db, s3, config, log }: ActivityDeps) {
       data: { multipartUploadId: id },
     });
     if (saved.count === 1) return id;
-    await abortMultipart(s3, Bucket, Key, id);
+    await abortUpload(s3, { Bucket, Key }, id);
     const current = await db.upload.findUniqueOrThrow({ where: { id: upload.id } });
     if (!current.multipartUploadId) throw new Error('multipart upload id vanished from the upload row');
     return current.multipartUploadId;

@@ -1,12 +1,6 @@
-import {
-  AbortMultipartUploadCommand,
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { JobStatus, Prisma, UploadStatus } from '../../generated/prisma/client';
 import type { Db } from '../../lib/db';
-import { isNoSuchUpload } from '../../lib/s3';
 import type { ManifestChunk } from './plan';
 
 const JOB_STATUS: Partial<Record<UploadStatus, JobStatus>> = {
@@ -89,12 +83,4 @@ export async function deleteStaged(s3: S3Client, bucket: string, prefix: string)
       throw new Error(`could not delete ${failed.length} staged chunks: ${failed[0]?.Message}`);
   }
   return keys.length;
-}
-
-export async function abortMultipart(s3: S3Client, bucket: string, key: string, id: string): Promise<void> {
-  try {
-    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id }));
-  } catch (err) {
-    if (!isNoSuchUpload(err)) throw err;
-  }
 }
