@@ -6,6 +6,8 @@
  *   - 1,000 files of 64 KiB: files/s of each, Ferry through its real path
  *     (a scan workflow that starts one transfer workflow per file), and the
  *     CPU each process spends per file on either side;
+ *   - the Temporal floor: as many empty transfer workflows (bench/floor/),
+ *     to show what one workflow per file version allows before any file work;
  *   - peak RSS (VmHWM) of a Ferry worker process while it transfers one
  *     100 MiB file, and of a fresh one while it transfers the 1 GiB file.
  * Run: `npm run bench:ingest` (starts the local services). Last line: JSON.
@@ -33,6 +35,7 @@ import { repoRoot } from '../test/helpers/paths';
 import { waitFor } from '../test/helpers/wait';
 import { startWorkerProcess } from '../test/helpers/worker-process';
 import { cpuSeconds, cpuSecondsOfCommand, reapedChildrenCpuSeconds, servicePid } from './cpu';
+import { measureTemporalFloor } from './floor/measure';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'ferry-bench';
@@ -256,6 +259,8 @@ async function smallFiles(deps: TestDeps, server: Server, root: string): Promise
   const rcloneCpu = reapedChildrenCpuSeconds() - rcloneCpuBefore;
   const rcloneMinioCpu = cpuSeconds(servicePid('minio')) - minioBefore;
   const rcloneFilesPerSecond = SMALL_FILES / rcloneSeconds;
+  console.log(`temporal floor: ${SMALL_FILES} empty transfer workflows`);
+  const floor = await measureTemporalFloor(deps, SMALL_FILES);
   const perFileMs = (cpuSeconds: number) => round((cpuSeconds * 1000) / SMALL_FILES);
   return {
     smallFiles: SMALL_FILES,
@@ -274,6 +279,12 @@ async function smallFiles(deps: TestDeps, server: Server, root: string): Promise
     ceilingFilesPerSecWithFreeWorker: round(
       (availableParallelism() * SMALL_FILES) / (ferry.cpu.temporal + ferry.cpu.minio + ferry.cpu.postgres),
     ),
+    // Measured, not derived: one workflow per file version with no file work at all.
+    floorWorkflowsPerSec: round(floor.workflowsPerSecond),
+    floorRatio: round(floor.workflowsPerSecond / rcloneFilesPerSecond),
+    floorTemporalCpuMsPerWorkflow: perFileMs(floor.cpu.temporal),
+    floorWorkerCpuMsPerWorkflow: perFileMs(floor.cpu.worker),
+    floorStarterCpuMsPerWorkflow: perFileMs(floor.cpu.starter),
   };
 }
 
@@ -300,6 +311,14 @@ function printTable(f: Figures): void {
     console.log(
       `  ceiling with a worker that cost nothing (${availableParallelism()} cores / CPU per file of ` +
         `Temporal + MinIO + PostgreSQL): ${ceiling} f/s, ${round(ceiling / (f.rcloneSmallFilesPerSec ?? 1))}× rclone`,
+    );
+  }
+  if (f.floorWorkflowsPerSec !== undefined) {
+    console.log(
+      `  Temporal alone, the same number of empty transfer workflows (one local activity that does nothing): ` +
+        `${f.floorWorkflowsPerSec}/s, ${f.floorRatio}× rclone's files/s; CPU ms each: ` +
+        `Temporal ${f.floorTemporalCpuMsPerWorkflow}, worker ${f.floorWorkerCpuMsPerWorkflow}, ` +
+        `starter ${f.floorStarterCpuMsPerWorkflow}`,
     );
   }
   if (f.rssGrowthMiB !== undefined) {

@@ -19,7 +19,7 @@ export interface StartPageResult {
 }
 
 /** Workflow starts in flight at once: enough to hide round trips, few enough not to flood the frontend. */
-const START_CONCURRENCY = 16;
+export const START_CONCURRENCY = 16;
 
 /**
  * Starts the `transferFile` workflow of one page of `discovered` rows. Rows

@@ -1,0 +1,27 @@
+/**
+ * The Temporal part of a small file's transfer and nothing else: the shape
+ * of `transferFile` for a file of one part (src/workflows/transfer.ts: the
+ * progress query and signal handlers, one local activity, a result), with an
+ * activity that does no work. Measures what one workflow per file version
+ * costs on these cores before any byte moves.
+ */
+import { proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { progressQuery, transferProgressSignal, type Progress } from '../../src/shared';
+import type { FloorActivities } from './activities';
+
+const { nothing } = proxyLocalActivities<FloorActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 20 },
+});
+
+export async function emptyTransfer({ transferId }: { transferId: string }): Promise<{ transferId: string }> {
+  const progress: Progress = { done: 0, total: null, phase: 'transferring' };
+  setHandler(progressQuery, () => progress);
+  setHandler(transferProgressSignal, ({ done, total }) => {
+    progress.done = done;
+    progress.total = total;
+  });
+  await nothing();
+  progress.phase = 'completed';
+  return { transferId };
+}
