@@ -16,8 +16,24 @@ import { openUploadsAt } from './transfer/s3-objects';
  * the file, a server sharing the bucket) is recorded milliseconds after it is
  * opened. Should one still be caught between the two, that job finds its
  * upload gone and starts it over.
+ *
+ * Best effort: a lost upload is empty, so failing to find or abort it (no
+ * permission to list uploads, storage briefly away) is logged and must not
+ * fail the transfer or the scan that called this.
  */
 export async function abortLostUploads(
+  { db, s3, log }: Pick<ActivityDeps, 'db' | 's3' | 'log'>,
+  ref: ObjectRef,
+  openedBefore: Date,
+): Promise<void> {
+  try {
+    await abortUnnamed({ db, s3, log }, ref, openedBefore);
+  } catch (err) {
+    log.warn({ err, ...ref }, 'could not look for multipart uploads an earlier attempt lost; left open');
+  }
+}
+
+async function abortUnnamed(
   { db, s3, log }: Pick<ActivityDeps, 'db' | 's3' | 'log'>,
   ref: ObjectRef,
   openedBefore: Date,

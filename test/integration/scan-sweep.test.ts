@@ -120,6 +120,33 @@ describe('scan: transfers abandoned by their workflow', () => {
     }
   });
 
+  it('leaves a row it cannot clean up for the next scan, and settles the others', async () => {
+    const server = await createTestServer(deps);
+    const rows: Transfer[] = [];
+    for (const name of ['stuck', 'ended']) {
+      writeRandomFile(server, `${name}.bin`, 1000);
+      rows.push(await createTransferRow(deps, server, `${name}.bin`));
+    }
+    const [stuck, ended] = rows as [Transfer, Transfer];
+    // Storage refuses to abort the stuck row's upload (MinIO: InvalidBucketName, a 400), as it
+    // would for a bucket the credentials may no longer touch.
+    await deps.db.transfer.update({
+      where: { id: stuck.id },
+      data: { status: 'running', bucket: 'Not_A_Bucket', uploadId: 'upload-of-stuck' },
+    });
+    const endedUpload = await midTransfer(ended);
+    // Neither workflow was started: both rows are abandoned ("no longer exists").
+    const { config, db, s3, log, temporal } = deps;
+    const swept = await createSweepActivity({ config, db, s3, log, temporal })({ serverId: server.id });
+    assert.deepEqual(swept, { abandoned: 1 });
+    const left = await transferRow(deps, stuck.id);
+    assert.equal(left.status, 'running', 'left for the next scan');
+    assert.equal(left.uploadId, 'upload-of-stuck', 'still names its upload');
+    assert.equal((await transferRow(deps, ended.id)).status, 'failed');
+    assert.deepEqual(await openUploads(deps, ended.bucket, ended.objectKey), [], `${endedUpload} aborted`);
+    await deps.db.transfer.update({ where: { id: stuck.id }, data: { status: 'failed' } });
+  });
+
   it('asks about a running row only when visibility does not list its workflow as running', async () => {
     const server = await createTestServer(deps);
     const rows: Transfer[] = [];

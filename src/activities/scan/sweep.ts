@@ -9,6 +9,14 @@ export interface SweepInput {
   serverId: string;
 }
 
+interface RunningRow {
+  id: string;
+  workflowId: string;
+  uploadId: string | null;
+  bucket: string;
+  objectKey: string;
+}
+
 export interface SweepResult {
   /** Transfers left `running` by a workflow that no longer runs: now failed, their uploads aborted. */
   abandoned: number;
@@ -42,25 +50,36 @@ export function createSweepActivity({ db, s3, temporal, log }: ActivityDeps) {
       if (listed.has(row.workflowId)) continue;
       const ended = await howItEnded(temporal, row.workflowId);
       if (!ended) continue;
-      // Abort first: should it fail, the row still names the upload and the next scan tries again.
-      // (A workflow that closed normally wrote its final status before closing: its upload is
-      // completed or gone already, and the conditional update below leaves its row alone.)
-      const ref = { Bucket: row.bucket, Key: row.objectKey };
-      if (row.uploadId) await abortUpload(s3, ref, row.uploadId);
-      await abortLostUploads({ db, s3, log: log.child({ transferId: row.id }) }, ref, new Date());
-      const { count } = await db.transfer.updateMany({
-        where: { id: row.id, status: 'running' },
-        data: {
-          status: 'failed',
-          error: `its transfer workflow ${ended} while the transfer ran; retry to start it again`,
-          finishedAt: new Date(),
-          uploadId: null,
-          checkpoint: Prisma.DbNull,
-        },
-      });
-      abandoned += count;
+      // One row that cannot be cleaned up (its bucket gone private, storage down) is left
+      // `running` for the next scan; it must not stop this scan from starting new files.
+      const rowLog = log.child({ transferId: row.id, workflowId: row.workflowId });
+      try {
+        abandoned += await settle(row, ended, rowLog);
+      } catch (err) {
+        rowLog.warn({ err }, 'could not settle an abandoned transfer; the next scan tries again');
+      }
     }
     return abandoned;
+  }
+
+  async function settle(row: RunningRow, ended: string, rowLog: ActivityDeps['log']): Promise<number> {
+    // Abort first: should it fail, the row still names the upload and the next scan tries again.
+    // (A workflow that closed normally wrote its final status before closing: its upload is
+    // completed or gone already, and the conditional update below leaves its row alone.)
+    const ref = { Bucket: row.bucket, Key: row.objectKey };
+    if (row.uploadId) await abortUpload(s3, ref, row.uploadId);
+    await abortLostUploads({ db, s3, log: rowLog }, ref, new Date());
+    const { count } = await db.transfer.updateMany({
+      where: { id: row.id, status: 'running' },
+      data: {
+        status: 'failed',
+        error: `its transfer workflow ${ended} while the transfer ran; retry to start it again`,
+        finishedAt: new Date(),
+        uploadId: null,
+        checkpoint: Prisma.DbNull,
+      },
+    });
+    return count;
   }
 
   return async function sweepAbandonedTransfers({ serverId }: SweepInput): Promise<SweepResult> {
