@@ -179,6 +179,9 @@ class PipelinedReader {
   }
 
   private request(slot: Slot, position: number, length: number): void {
+    // The stall clock runs from the last answer, or from now when nothing was in flight:
+    // time spent waiting for a free buffer (storage slow to take parts) is not sshd's.
+    if (this.inflight === 0) this.lastAnswer = Date.now();
     this.inflight++;
     const at = position - slot.offset;
     try {
