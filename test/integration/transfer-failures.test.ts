@@ -17,7 +17,7 @@ import { withDbHook } from '../helpers/deps';
 import { useTransferDeps } from '../helpers/suite';
 import { taskQueueFor, withWorker } from '../helpers/worker';
 import type { Transfer } from '../../src/generated/prisma/client';
-import { isS3NotFound } from '../../src/lib/s3';
+import { createS3, isS3NotFound } from '../../src/lib/s3';
 
 const MiB = 1024 * 1024;
 
@@ -66,6 +66,33 @@ describe('transfer: failures that no retry can fix', () => {
     );
     assert.equal(head, 'missing');
     assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
+  });
+
+  it('fails at once, saying why, when storage refuses the credentials (a HEAD answers a bare 403)', async (t) => {
+    const server = await createTestServer(deps);
+    writeRandomFile(server, 'refused.bin', 12 * MiB);
+    const row = await createTransferRow(deps, server, 'refused.bin');
+    // A worker whose S3 secret is wrong. A multipart file's first S3 call is a HEAD (is the
+    // object stored already?), whose answer has no body for the SDK to name the error from.
+    const { config, db, log, temporal } = deps;
+    const s3 = createS3({ ...config, S3_SECRET_ACCESS_KEY: 'not-the-secret' });
+    const refused = { config, db, log, temporal, s3, close: () => Promise.resolve(s3.destroy()) };
+    const taskQueue = taskQueueFor(t.name);
+    const failure = await withWorker(refused, taskQueue, async () => {
+      const handle = await startTransfer(deps, row, taskQueue);
+      return await handle.result().then(
+        () => assert.fail('the transfer unexpectedly succeeded'),
+        (e: unknown) => e,
+      );
+    });
+    await refused.close();
+    assert.ok(failure instanceof WorkflowFailedError);
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.type, 'StorageRejected');
+    const failed = await transferRow(deps, row.id);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.attempts, 1, 'no retries');
+    assert.match(failed.error ?? '', /HeadObject: object storage refused: HTTP 403/);
   });
 
   it('refuses a file that changed after it was listed, storing nothing', async (t) => {

@@ -40,12 +40,20 @@ const permanentS3Errors = new Set([
   'NotImplemented',
 ]);
 
+/**
+ * Statuses that are refusals whatever the error's name: an answer to HEAD has
+ * no body, so the SDK cannot name a 403 there ("Unknown").
+ */
+const permanentS3Statuses = new Set([403, 501]);
+
 /** Turns permanent S3 refusals into non-retryable failures; everything else stays retryable. */
 export function classifyS3Error(err: unknown, what: string): Error {
-  const name = (err as { name?: string } | undefined)?.name;
-  if (name && permanentS3Errors.has(name)) {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  const status = e?.$metadata?.httpStatusCode;
+  if ((e?.name && permanentS3Errors.has(e.name)) || (status && permanentS3Statuses.has(status))) {
+    const detail = e?.name && e.name !== 'Unknown' ? `${e.name}: ${e.message}` : `HTTP ${status}`;
     return ApplicationFailure.nonRetryable(
-      `${what}: object storage refused: ${name}: ${(err as Error).message}`,
+      `${what}: object storage refused: ${detail}`,
       TransferFailure.storageRejected,
     );
   }
