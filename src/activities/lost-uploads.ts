@@ -51,3 +51,28 @@ async function abortUnnamed(
   if (lost.length > 0)
     log.warn({ ...ref, aborted: lost }, 'aborted multipart uploads an earlier attempt lost');
 }
+
+/**
+ * Aborts the multipart upload a failed or cancelled transfer still names, then
+ * clears the name. When storage will not abort it (away, or refusing), logs
+ * and leaves the name on the row: the next scan's sweep tries again. Returns
+ * whether it was aborted.
+ */
+export async function abortNamedUpload(
+  { db, s3, log }: Pick<ActivityDeps, 'db' | 's3' | 'log'>,
+  row: { id: string; bucket: string; objectKey: string },
+  uploadId: string,
+): Promise<boolean> {
+  try {
+    await abortUpload(s3, { Bucket: row.bucket, Key: row.objectKey }, uploadId);
+  } catch (err) {
+    log.warn(
+      { err, uploadId },
+      'could not abort the multipart upload of an ended transfer; the next scan tries again',
+    );
+    return false;
+  }
+  // Only while the row still names it (a retry may have moved on to an upload of its own).
+  await db.transfer.updateMany({ where: { id: row.id, uploadId }, data: { uploadId: null } });
+  return true;
+}

@@ -5,6 +5,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   type RetryPolicy,
@@ -133,15 +134,36 @@ async function endUnfinished(transferId: string, progress: Progress, err: unknow
   if (isCancellation(err)) {
     progress.phase = 'cancelled';
     await CancellationScope.nonCancellable(() =>
-      markTransfer({ transferId, status: 'cancelled', error: 'cancelled by request' }),
+      recordUnfinished(transferId, 'cancelled', 'cancelled by request'),
     );
     throw err;
   }
   progress.phase = 'failed';
   const failure = asFailure(err);
-  await markTransfer({ transferId, status: 'failed', error: failure.message });
+  await recordUnfinished(transferId, 'failed', failure.message);
   await notify(transferId, 'transfer.failed');
   throw failure;
+}
+
+/**
+ * markTransfer for a transfer that did not succeed. Should that fail too
+ * (the database away for all its retries), the workflow still ends with the
+ * transfer's own failure, not with the bookkeeping's, and the webhook is
+ * still called; the row, left `running`, is settled by the next scan.
+ */
+async function recordUnfinished(transferId: string, status: 'failed' | 'cancelled', error: string) {
+  // patched: transfers that were running when this was added replay the old way.
+  if (!patched('record-unfinished-keeps-the-failure'))
+    return await markTransfer({ transferId, status, error });
+  try {
+    await markTransfer({ transferId, status, error });
+  } catch (markErr) {
+    log.error('could not record how the transfer ended; the next scan settles its row', {
+      transferId,
+      status,
+      error: asFailure(markErr).message,
+    });
+  }
 }
 
 async function afterTransfer(transferId: string): Promise<void> {

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
+import { createActivities } from '../../src/activities';
 import { createSweepActivity } from '../../src/activities/scan/sweep';
+import { createS3 } from '../../src/lib/s3';
 import type { Transfer } from '../../src/generated/prisma/client';
 import { workflowIds } from '../../src/shared';
 import type { scanServer } from '../../src/workflows/scan';
@@ -145,6 +147,37 @@ describe('scan: transfers abandoned by their workflow', () => {
     assert.equal((await transferRow(deps, ended.id)).status, 'failed');
     assert.deepEqual(await openUploads(deps, ended.bucket, ended.objectKey), [], `${endedUpload} aborted`);
     await deps.db.transfer.update({ where: { id: stuck.id }, data: { status: 'failed' } });
+  });
+
+  it('keeps the error of a failed transfer whose upload storage would not abort; the next sweep aborts it', async () => {
+    const server = await createTestServer(deps);
+    writeRandomFile(server, 'left.bin', 1000);
+    const row = await createTransferRow(deps, server, 'left.bin');
+    const uploadId = await midTransfer(row);
+    const { config, db, log, temporal, s3 } = deps;
+    // Storage refuses every request of this worker (wrong secret: 403) while the transfer ends.
+    const refusing = createS3({ ...config, S3_SECRET_ACCESS_KEY: 'not-the-secret' });
+    try {
+      await createActivities({ config, db, log, temporal, s3: refusing }).markTransfer({
+        transferId: row.id,
+        status: 'failed',
+        error: 'PutObject: storage away',
+      });
+    } finally {
+      refusing.destroy();
+    }
+    const failed = await transferRow(deps, row.id);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.error, 'PutObject: storage away', 'the error reached the row');
+    assert.equal(failed.uploadId, uploadId, 'still names the upload it could not abort');
+    assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), [uploadId]);
+
+    await createSweepActivity({ config, db, s3, log, temporal })({ serverId: server.id });
+    const swept = await transferRow(deps, row.id);
+    assert.equal(swept.uploadId, null);
+    assert.equal(swept.status, 'failed');
+    assert.equal(swept.error, 'PutObject: storage away');
+    assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), [], 'aborted by the sweep');
   });
 
   it('asks about a running row only when visibility does not list its workflow as running', async () => {

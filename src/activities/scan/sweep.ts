@@ -2,7 +2,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Prisma } from '../../generated/prisma/client';
 import { transferWorkflowIdPrefix } from '../../lib/workflow-ids';
 import type { ActivityDeps } from '../deps';
-import { abortLostUploads } from '../lost-uploads';
+import { abortLostUploads, abortNamedUpload } from '../lost-uploads';
 import { abortUpload } from '../../lib/s3';
 
 export interface SweepInput {
@@ -36,6 +36,8 @@ export interface SweepResult {
  *   One visibility query lists the server's running transfer workflows; only
  *   rows it does not list are asked about one by one (`describe`), since
  *   visibility lags behind a workflow's start by a moment.
+ * - A failed or cancelled transfer whose upload storage would not abort when
+ *   it ended still names it: aborted now.
  */
 export function createSweepActivity({ db, s3, temporal, log }: ActivityDeps) {
   async function settleAbandoned(serverId: string): Promise<number> {
@@ -82,8 +84,24 @@ export function createSweepActivity({ db, s3, temporal, log }: ActivityDeps) {
     return count;
   }
 
+  /** Failed or cancelled transfers whose upload could not be aborted when they ended (storage away). */
+  async function abortLeftUploads(serverId: string): Promise<void> {
+    const ended = await db.transfer.findMany({
+      where: { serverId, status: { in: ['failed', 'cancelled'] }, uploadId: { not: null } },
+      select: { id: true, workflowId: true, uploadId: true, bucket: true, objectKey: true },
+    });
+    for (const row of ended) {
+      if (!row.uploadId) continue;
+      const rowLog = log.child({ transferId: row.id, workflowId: row.workflowId });
+      if (await abortNamedUpload({ db, s3, log: rowLog }, row, row.uploadId))
+        rowLog.info({ uploadId: row.uploadId }, 'aborted the multipart upload an ended transfer left');
+    }
+  }
+
   return async function sweepAbandonedTransfers({ serverId }: SweepInput): Promise<SweepResult> {
-    return { abandoned: await settleAbandoned(serverId) };
+    const abandoned = await settleAbandoned(serverId);
+    await abortLeftUploads(serverId);
+    return { abandoned };
   };
 }
 

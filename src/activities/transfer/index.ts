@@ -10,7 +10,7 @@ import { SftpPool } from '../sftp/pool';
 import { type AfterTransferDone, applyAction } from './after-transfer';
 import { TransferFailure } from './failures';
 import { TransferRun } from './run';
-import { abortUpload } from '../../lib/s3';
+import { abortNamedUpload } from '../lost-uploads';
 
 export { TransferFailure } from './failures';
 
@@ -88,7 +88,10 @@ export function createTransferActivities(deps: ActivityDeps) {
 
     /**
      * Records the final status. A failed or cancelled transfer must not leave
-     * a multipart upload behind (storage bills for its parts): abort it here.
+     * a multipart upload behind (storage bills for its parts): abort it here,
+     * after the status and error are recorded, so that storage being away
+     * (often why the transfer failed) cannot keep them from the row. An upload
+     * that cannot be aborted stays named on the row, for the next scan's sweep.
      */
     async markTransfer(input: {
       transferId: string;
@@ -96,11 +99,6 @@ export function createTransferActivities(deps: ActivityDeps) {
       error?: string;
     }): Promise<void> {
       const ending = input.status === 'failed' || input.status === 'cancelled';
-      if (ending) {
-        const row = await loadRow(input.transferId);
-        if (row.uploadId)
-          await abortUpload(deps.s3, { Bucket: row.bucket, Key: row.objectKey }, row.uploadId);
-      }
       // updateMany: a row deleted meanwhile (its server was removed) has nothing left to record.
       await db.transfer.updateMany({
         where: { id: input.transferId },
@@ -108,9 +106,14 @@ export function createTransferActivities(deps: ActivityDeps) {
           status: input.status,
           error: input.error ?? null,
           finishedAt: new Date(),
-          ...(ending ? { uploadId: null, checkpoint: Prisma.DbNull } : {}),
+          ...(ending ? { checkpoint: Prisma.DbNull } : {}),
         },
       });
+      const row = ending ? await db.transfer.findUnique({ where: { id: input.transferId } }) : null;
+      if (row?.uploadId) {
+        const log = deps.log.child({ transferId: row.id, workflowId: row.workflowId });
+        await abortNamedUpload({ db, s3: deps.s3, log }, row, row.uploadId);
+      }
     },
 
     /** Calls the server's webhook (HMAC-signed with its secret) with the transfer's outcome. */
