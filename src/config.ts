@@ -10,8 +10,11 @@ const MiB = 1024 * 1024;
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const schema = z.object({
-  /** PostgreSQL connection string. @default postgresql://postgres@127.0.0.1:5432/ferry */
-  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/ferry'),
+  /** PostgreSQL connection string (libpq form; `?host=/path` for a socket). @default postgresql://postgres@127.0.0.1:5432/ferry */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'DATABASE_URL must be a postgresql:// connection string')
+    .default('postgresql://postgres@127.0.0.1:5432/ferry'),
   /** Temporal frontend address. @default 127.0.0.1:7233 */
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   /** Temporal namespace. @default default */
@@ -28,6 +31,13 @@ const schema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(1).default('ferryadmin-secret'),
   /** Path-style addressing (MinIO needs it). @default true */
   S3_FORCE_PATH_STYLE: bool.default(true),
+  /**
+   * Seconds an S3 connection may sit idle mid-request (no byte either way)
+   * before the request fails and is retried: a storage host that vanished
+   * otherwise holds the call, and its activity, until its start-to-close
+   * timeout. Generous, for server-side copies of large parts. @default 300
+   */
+  S3_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   /** Bucket for uploads and staging when a request names none. @default ferry */
   FERRY_BUCKET: z.string().min(3).default('ferry'),
   /** Key prefix under which upload chunks are staged. @default .ferry-staging/ */
@@ -79,8 +89,13 @@ const schema = z.object({
    * @default 5000
    */
   WORKFLOW_ACTIVATION_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
-  /** Lifetime of an upload that has not been completed, in seconds. @default 86400 */
-  UPLOAD_TTL_SECONDS: z.coerce.number().int().min(1).default(86400),
+  /** Lifetime of an upload that has not been completed, in seconds (at most 30 days, as a request's `ttlSeconds`). @default 86400 */
+  UPLOAD_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(86400),
   /** Largest chunk the API accepts, in MiB. @default 256 */
   UPLOAD_MAX_CHUNK_MIB: z.coerce.number().int().min(1).max(5120).default(256),
 });

@@ -10,6 +10,7 @@ import {
   transferRow,
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
+import { withDbHook } from '../helpers/deps';
 import { startPrivateSshd } from '../helpers/private-sshd';
 import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
@@ -68,5 +69,48 @@ describe('transfer: SFTP server restarts', () => {
     const done = await transferRow(deps, row.id);
     assert.equal(done.status, 'completed');
     assert.ok(done.attempts >= 2);
+  });
+
+  it('fails over at once when the connection drops between two requests, instead of waiting forever', async (t) => {
+    const server = await createTestServer(deps, { port: sshd.port });
+    const sha = writeRandomFile(server, 'between-requests.bin', 12 * MiB + 3);
+    const row = await createTransferRow(deps, server, 'between-requests.bin');
+    // Hold the first attempt where it records its new multipart upload: it has stat'ed the
+    // file on its connection, and opens the file on the same connection next.
+    let heldOnce = false;
+    let releaseHold = () => undefined as void;
+    const holding = new Promise<void>((resolve) => (releaseHold = resolve));
+    let holdReached = () => undefined as void;
+    const reached = new Promise<void>((resolve) => (holdReached = resolve));
+    const hooked = withDbHook(deps, (model, method, args) => {
+      const { where, data } = args as { where?: { id?: string }; data?: { uploadId?: string } };
+      if (heldOnce || model !== 'transfer' || method !== 'update' || where?.id !== row.id || !data?.uploadId)
+        return undefined;
+      heldOnce = true;
+      holdReached();
+      return holding;
+    });
+    const taskQueue = taskQueueFor(t.name);
+    await withWorker(hooked, taskQueue, async () => {
+      const handle = await startTransfer(deps, row, taskQueue);
+      await reached;
+      // The connection the attempt holds dies; a new sshd takes the port for the next attempt.
+      await sshd.stop();
+      await sshd.start();
+      releaseHold();
+      // ssh2 drops a request sent on a closed channel without an answer: without a guard the
+      // attempt would wait for it until its 12-hour start-to-close timeout.
+      const result = await Promise.race([
+        handle.result(),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('the transfer hung on the dead connection')), 60_000).unref(),
+        ),
+      ]);
+      assert.equal(result.sha256, sha);
+    });
+    assert.equal(await objectSha256(deps, row.bucket, row.objectKey), sha);
+    const done = await transferRow(deps, row.id);
+    assert.equal(done.status, 'completed');
+    assert.ok(done.attempts >= 2, 'the attempt on the dead connection failed and was retried');
   });
 });

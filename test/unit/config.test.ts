@@ -22,6 +22,20 @@ describe('configuration', () => {
     );
   });
 
+  it('takes a libpq socket URL for the database, and refuses what is not a PostgreSQL URL', () => {
+    const socket = 'postgresql://postgres@/ferry?host=/var/run/postgresql';
+    assert.equal(loadConfig({ ...required, DATABASE_URL: socket }).DATABASE_URL, socket);
+    assert.throws(() => loadConfig({ ...required, DATABASE_URL: 'mysql://root@db/ferry' }), /DATABASE_URL/);
+  });
+
+  it('bounds the upload lifetime to 30 days, as a request may ask', () => {
+    assert.equal(
+      loadConfig({ ...required, UPLOAD_TTL_SECONDS: String(30 * 86_400) }).UPLOAD_TTL_SECONDS,
+      2_592_000,
+    );
+    assert.throws(() => loadConfig({ ...required, UPLOAD_TTL_SECONDS: '1e15' }), /UPLOAD_TTL_SECONDS/);
+  });
+
   it('rejects a part size below the S3 minimum of 5 MiB', () => {
     assert.throws(() => loadConfig({ ...required, TRANSFER_PART_MIB: '4' }), /TRANSFER_PART_MIB/);
   });

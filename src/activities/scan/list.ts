@@ -55,7 +55,7 @@ export function createListActivity({ config, db, log }: ActivityDeps) {
         remoteDir: server.remoteDir,
         recursive: server.recursive,
         skipDirs: server.archiveDir ? [server.archiveDir] : [],
-        beforeDirectory: () => ctx.cancellationSignal.throwIfAborted(),
+        beforeRead: () => ctx.cancellationSignal.throwIfAborted(),
         onUnreadableDir: (dir, reason) => log.warn({ serverId, dir, reason }, 'subdirectory skipped'),
       });
       for await (const files of walk) {

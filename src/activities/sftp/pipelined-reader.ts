@@ -1,5 +1,6 @@
 import type { SFTPWrapper } from 'ssh2';
 import type { BufferPool } from './buffer-pool';
+import { channelOpen } from './request';
 
 /**
  * Reads a byte range of a remote file with many SFTP READ requests in flight
@@ -97,6 +98,7 @@ class PipelinedReader {
       Math.min(stallMs, 5_000),
     ).unref();
     if (o.signal?.aborted) this.failure = abortReason(o.signal);
+    else if (!channelOpen(sftp)) this.failure = new Error('SFTP connection closed before the read');
     o.signal?.addEventListener('abort', this.onAbort, { once: true });
     sftp.once('close', this.onClose);
     this.pump();

@@ -5,6 +5,7 @@ import type SftpClient from 'ssh2-sftp-client';
 import type { Server, Transfer } from '../../generated/prisma/client';
 import type { Logger } from '../../lib/logger';
 import { rawSftp } from '../sftp/connection';
+import { sftpRequest } from '../sftp/request';
 import { TransferFailure } from './failures';
 
 export type AfterTransferDone = 'kept' | 'deleted' | 'moved' | 'already-gone' | 'newer-version-left';
@@ -57,15 +58,14 @@ export function archivePath(remoteDir: string, archiveDir: string, remotePath: s
   return path.posix.join(archiveDir, inside ? rel : path.posix.basename(remotePath));
 }
 
-function statIfExists(sftp: SFTPWrapper, remotePath: string): Promise<Stats | undefined> {
-  return new Promise((resolve, reject) => {
-    sftp.stat(remotePath, (err, st) => {
-      if (!err) return resolve(st);
-      // SFTP status 2: NO_SUCH_FILE.
-      if ((err as { code?: unknown }).code === 2) return resolve(undefined);
-      reject(err);
-    });
-  });
+async function statIfExists(sftp: SFTPWrapper, remotePath: string): Promise<Stats | undefined> {
+  try {
+    return await sftpRequest<Stats>(sftp, `stat ${remotePath}`, (cb) => sftp.stat(remotePath, cb));
+  } catch (err) {
+    // SFTP status 2: NO_SUCH_FILE.
+    if ((err as { code?: unknown }).code === 2) return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -73,8 +73,7 @@ function statIfExists(sftp: SFTPWrapper, remotePath: string): Promise<Stats | un
  * replaces it atomically (an archive may hold an older file of the same name).
  */
 function renameReplacing(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (err: Error | null | undefined) => (err ? reject(err) : resolve());
+  return sftpRequest<void>(sftp, `rename ${from} to ${to}`, (done) => {
     try {
       sftp.ext_openssh_rename(from, to, done);
     } catch {

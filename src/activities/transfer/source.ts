@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { BufferPool } from '../sftp/buffer-pool';
 import { readParts, SourceTruncatedError } from '../sftp/pipelined-reader';
+import { sftpRequest } from '../sftp/request';
 import { classifySftpError, sourceChanged } from './failures';
 
 /** The file version a Transfer row stands for. */
@@ -16,17 +17,20 @@ export interface ReadTuning {
   concurrency: number;
 }
 
-function call<T>(
+async function call<T>(
+  sftp: SFTPWrapper,
   what: string,
   fn: (cb: (err: Error | null | undefined, value: T) => void) => void,
 ): Promise<T> {
-  return new Promise((resolve, reject) => {
-    fn((err, value) => (err ? reject(classifySftpError(err, what)) : resolve(value)));
-  });
+  try {
+    return await sftpRequest(sftp, what, fn);
+  } catch (err) {
+    throw classifySftpError(err, what);
+  }
 }
 
 export function statRemote(sftp: SFTPWrapper, path: string): Promise<Stats> {
-  return call(`stat ${path}`, (cb) => sftp.stat(path, cb));
+  return call(sftp, `stat ${path}`, (cb) => sftp.stat(path, cb));
 }
 
 /**
@@ -49,7 +53,7 @@ export async function withReadHandle<T>(
   path: string,
   fn: (handle: Buffer) => Promise<T>,
 ): Promise<T> {
-  const handle = await call<Buffer>(`open ${path}`, (cb) => sftp.open(path, 'r', cb));
+  const handle = await call<Buffer>(sftp, `open ${path}`, (cb) => sftp.open(path, 'r', cb));
   try {
     return await fn(handle);
   } finally {
