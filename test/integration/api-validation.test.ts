@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startTestApi, type ApiAnswer, type ErrorAnswer, type TestApi } from '../helpers/api-client';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
+import { sftpAccount } from '../helpers/env';
 import { registerServer, serverBody, terminateOpenWorkflows } from '../helpers/servers';
 
 type Body = Record<string, unknown>;
+/** The test account's public key: parses as a key, but no login can be made with it. */
+const publicKey = readFileSync(`${sftpAccount().privateKeyFile}.pub`, 'utf8');
 const without =
   (...keys: string[]) =>
   (b: Body): Body =>
@@ -34,6 +38,7 @@ const badServerBodies: [string, (b: Body) => Body, string][] = [
   ['fingerprint in MD5 form', withFields({ hostKeyFingerprint: 'MD5:aa:bb:cc' }), 'hostKeyFingerprint'],
   ['fingerprint too short', withFields({ hostKeyFingerprint: 'SHA256:abc' }), 'hostKeyFingerprint'],
   ['private key that is not one', withFields({ privateKey: 'not a key' }), 'privateKey'],
+  ['public key as the private key', withFields({ privateKey: publicKey }), 'privateKey'],
   ['uppercase bucket', withFields({ bucket: 'Ferry_Test' }), 'bucket'],
   ['bucket like an IP address', withFields({ bucket: '192.168.1.10' }), 'bucket'],
   ['two-letter bucket', withFields({ bucket: 'ab' }), 'bucket'],

@@ -62,6 +62,9 @@ describe('uploads: HTTP API', () => {
     ['a negative size', { filename: 'f', size: -1 }],
     ['an unknown field', { filename: 'f', bucket: 'elsewhere' }],
     ['a webhook that is not http(s)', { filename: 'f', webhookUrl: 'file:///etc/passwd' }],
+    ['a NUL in the webhook URL', { filename: 'f', webhookUrl: 'http://example.com/a\u0000b' }],
+    ['a NUL in the content type', { filename: 'f', contentType: 'text/csv;\u0000' }],
+    ['a content type no HTTP header may carry', { filename: 'f', contentType: 'text/csv; x=\u2713' }],
   ];
   for (const [what, body] of badBodies) {
     it(`refuses a create body with ${what} (400)`, async () => {

@@ -42,13 +42,15 @@ const fingerprint = z
   });
 
 /** The key must parse (PEM or OpenSSH format) and must not need a passphrase: Ferry stores none. */
-const privateKey = z
-  .string()
-  .min(1)
-  .max(16_384)
-  .refine((key) => !(ssh2Utils.parseKey(key) instanceof Error), {
-    message: 'is not a private key ssh2 can read (PEM or OpenSSH format, without passphrase)',
-  });
+const privateKey = z.string().min(1).max(16_384).refine(isUsablePrivateKey, {
+  message: 'is not a private key ssh2 can read (PEM or OpenSSH format, without passphrase)',
+});
+
+/** ssh2 parses public keys too ("ssh-ed25519 AAAA…"), then refuses them at login: only a private one will do. */
+function isUsablePrivateKey(key: string): boolean {
+  const parsed = ssh2Utils.parseKey(key);
+  return !(parsed instanceof Error) && parsed.isPrivateKey();
+}
 
 /** Amazon S3 bucket naming rules (general purpose buckets), which MinIO shares. */
 export function bucketNameProblem(name: string): string | undefined {

@@ -27,12 +27,14 @@ export const createUploadBody = z.strictObject({
   contentType: z
     .string()
     .max(255)
-    .regex(/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/, 'must be a MIME type such as text/csv')
+    // Parameters in visible ASCII only: the value becomes an HTTP header of the object.
+    .regex(/^[\w.+-]+\/[\w.+-]+([ \t]*;[\t\x20-\x7e]*)?$/, 'must be a MIME type such as text/csv')
     .optional(),
   sha256: sha256Hex.optional(),
   webhookUrl: z
     .url({ protocol: /^https?$/ })
     .max(2048)
+    .refine((s) => !CONTROL.test(s), 'must not contain control characters')
     .optional(),
   /** Seconds until the upload expires unless completed; defaults to UPLOAD_TTL_SECONDS. */
   ttlSeconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional(),
