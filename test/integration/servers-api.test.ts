@@ -163,6 +163,28 @@ describe('servers API: rows, secrets and Temporal Schedules', () => {
     }
   });
 
+  it('checks the rules of concurrent PATCHes against each other: the last credential cannot be removed twice', async () => {
+    const created = await api.call<ServerAnswer>('POST', '/v1/servers', { json: serverBody({ password }) });
+    const id = created.body.id;
+    try {
+      // Each PATCH alone is valid (the other credential remains); both together would leave none.
+      for (let round = 0; round < 5; round++) {
+        const answers = await Promise.all([
+          api.call('PATCH', `/v1/servers/${id}`, { json: { password: null } }),
+          api.call('PATCH', `/v1/servers/${id}`, { json: { privateKey: null } }),
+        ]);
+        const statuses = answers.map((a) => a.status).sort();
+        assert.deepEqual(statuses, [200, 400], `round ${round}: ${answers.map((a) => a.text).join(' | ')}`);
+        const row = await deps.db.server.findUniqueOrThrow({ where: { id } });
+        assert.ok(row.passwordEnc !== null || row.privateKeyEnc !== null, 'a credential is left');
+        const restored = await api.call('PATCH', `/v1/servers/${id}`, { json: { password, privateKey } });
+        assert.equal(restored.status, 200, restored.text);
+      }
+    } finally {
+      await api.call('DELETE', `/v1/servers/${id}`);
+    }
+  });
+
   it('answers 503 and leaves the row as it was when Temporal refuses the schedule change', async () => {
     const existing = await api.call<ServerAnswer>('POST', '/v1/servers', { json: serverBody() });
     // A namespace that does not exist makes every schedule call fail at once.

@@ -2,7 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import express, { Router } from 'express';
 import type { Server } from '../../generated/prisma/client';
 import { isRecordNotFound, isUniqueViolation } from '../../lib/db';
-import { ConflictError, NotFoundError, ServiceUnavailableError } from '../../lib/errors';
+import { ConflictError, FerryError, NotFoundError, ServiceUnavailableError } from '../../lib/errors';
 import { workflowIds, type ScanInput } from '../../shared';
 import type { ApiDeps } from '../deps';
 import { resourceId } from '../params';
@@ -63,22 +63,30 @@ export function serverRoutes({ config, db, temporal, log }: ApiDeps): Router {
   });
 
   router.patch('/servers/:id', json, async (req, res) => {
-    const current = await findServer(req.params.id);
+    const { id } = await findServer(req.params.id);
     const body = parse(patchServerBody, req.body);
-    const data = updateData(config.secretKey, current, body);
     // The schedule is rewritten inside the transaction: if Temporal refuses, the row is not changed either.
     let server: Server;
     try {
       server = await db.$transaction(
         async (tx) => {
-          const row = await tx.server.update({ where: { id: current.id }, data });
+          // Locked, then read: the cross-field rules (a credential left, an archive for "move") are
+          // checked on the row as it is, not as it was before a concurrent PATCH changed it.
+          await tx.$queryRaw`SELECT id FROM "Server" WHERE id = ${id}::uuid FOR UPDATE`;
+          const current = await tx.server.findUnique({ where: { id } });
+          if (!current) throw new NotFoundError('server', id);
+          const row = await tx.server.update({
+            where: { id },
+            data: updateData(config.secretKey, current, body),
+          });
           await updateScanSchedule(temporal, taskQueue, row);
           return row;
         },
         { timeout: 15_000 },
       );
     } catch (err) {
-      throw isRecordNotFound(err) ? new NotFoundError('server', current.id) : nameTaken(err, body.name);
+      if (err instanceof FerryError) throw err;
+      throw isRecordNotFound(err) ? new NotFoundError('server', id) : nameTaken(err, body.name);
     }
     log.info({ serverId: server.id, fields: Object.keys(body) }, 'server updated');
     res.json(presentServer(server));
