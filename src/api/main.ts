@@ -4,6 +4,7 @@ import { createLogger } from '../lib/logger';
 import { createS3 } from '../lib/s3';
 import { createTemporalClient } from '../lib/temporal';
 import { createApp } from './app';
+import { listen } from './listen';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -13,9 +14,8 @@ async function main(): Promise<void> {
   const temporal = await createTemporalClient(config);
   const app = createApp({ config, db, s3, temporal, log });
 
-  const server = app.listen(config.API_PORT, () => {
-    log.info({ port: config.API_PORT }, 'ferry api listening');
-  });
+  const server = await listen(app, config.API_PORT);
+  log.info({ port: config.API_PORT }, 'ferry api listening');
 
   const stop = (signal: string): void => {
     log.info({ signal }, 'shutting down');

@@ -1,6 +1,6 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app';
+import { listen } from '../../src/api/listen';
 import type { ApiDeps } from '../../src/api/deps';
 import { TEST_TOKEN } from './env';
 
@@ -34,9 +34,7 @@ export interface TestApi {
 /** The real Express app on an ephemeral loopback port, spoken to with fetch. */
 export async function startTestApi(deps: ApiDeps): Promise<TestApi> {
   const app = createApp(deps);
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await listen(app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,

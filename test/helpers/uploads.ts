@@ -8,7 +8,7 @@ import { createApp } from '../../src/api/app';
 import { isS3NotFound } from '../../src/lib/s3';
 import { workflowIds } from '../../src/shared';
 import { stagingPrefix } from '../../src/lib/upload-staging';
-import { listStaged } from '../../src/activities/uploads/store';
+import { listStaged } from '../../src/lib/upload-staging';
 import type { AssemblyStats } from '../../src/activities/uploads/types';
 import type { TestDeps } from './deps';
 import { TEST_TOKEN } from './env';

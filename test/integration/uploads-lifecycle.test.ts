@@ -87,6 +87,19 @@ describe('uploads: expiry and cancellation', () => {
     });
   });
 
+  it('cancels an upload whose workflow is gone (terminated), removing its staged chunks itself', async () => {
+    // No worker: the workflow is terminated by an operator while the upload is receiving.
+    const created = await api.call('POST', '/v1/uploads', { filename: 'orphan.bin' });
+    const id = created.body.uploadId;
+    for (const [i, c] of chunksOf(2, 1000).entries())
+      assert.equal((await api.putChunk(id, i, c)).status, 201);
+    await deps.temporal.workflow.getHandle(created.body.jobId).terminate('by an operator');
+    const del = await api.call('DELETE', `/v1/uploads/${id}`);
+    assert.equal(del.status, 202, JSON.stringify(del.body));
+    assert.equal((await deps.db.upload.findUniqueOrThrow({ where: { id } })).status, 'cancelled');
+    assert.deepEqual(await stagedKeys(deps, id), [], 'no chunk left staged');
+  });
+
   it('reports progress while assembling and cancels mid-assembly, leaving no object or multipart upload', async () => {
     await withWorker(deps, taskQueue, async () => {
       // 1 MiB chunks are coalesced through the worker and the whole file is hashed: a few seconds of work.

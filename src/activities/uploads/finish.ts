@@ -7,12 +7,12 @@ import {
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Upload } from '../../generated/prisma/client';
 import { isNoSuchUpload } from '../../lib/s3';
-import { stagingPrefix } from '../../lib/upload-staging';
+import { deleteStaged, stagingPrefix } from '../../lib/upload-staging';
 import type { ActivityDeps } from '../deps';
 import { planParts } from './plan';
 import { whileHeartbeating } from './heartbeat';
 import { finalMetadata } from './prepare';
-import { deleteStaged, loadManifest, transitionUpload } from './store';
+import { loadManifest, transitionUpload } from './store';
 import type { AssemblyStats, UploadOutcome } from './types';
 
 export interface FinishInput {

@@ -2,10 +2,10 @@ import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Upload } from '../../generated/prisma/client';
 import { abortUpload, isS3NotFound } from '../../lib/s3';
-import { stagingPrefix } from '../../lib/upload-staging';
+import { deleteStaged, stagingPrefix } from '../../lib/upload-staging';
 import { sendWebhook, WebhookError } from '../../lib/webhook';
 import type { ActivityDeps } from '../deps';
-import { deleteStaged, transitionUpload } from './store';
+import { transitionUpload } from './store';
 
 export interface AbandonInput {
   uploadId: string;

@@ -2,13 +2,13 @@ import { CreateMultipartUploadCommand, ListPartsCommand } from '@aws-sdk/client-
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Upload } from '../../generated/prisma/client';
 import { abortUpload, isNoSuchUpload } from '../../lib/s3';
-import { stagingPrefix } from '../../lib/upload-staging';
+import { listStaged, stagingPrefix } from '../../lib/upload-staging';
 import { workflowIds } from '../../shared';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads } from '../lost-uploads';
 import { batchParts, planParts, type ManifestChunk } from './plan';
 import { whileHeartbeating } from './heartbeat';
-import { listStaged, loadManifest, transitionUpload } from './store';
+import { loadManifest, transitionUpload } from './store';
 import type { AssemblyPlan } from './types';
 
 const bad = (message: string): ApplicationFailure =>

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import type { Upload } from '../../generated/prisma/client';
 import {
@@ -11,7 +11,7 @@ import {
   ServiceUnavailableError,
 } from '../../lib/errors';
 import { normalizeObjectKey } from '../../lib/keys';
-import { stagingKey } from '../../lib/upload-staging';
+import { deleteStaged, stagingKey, stagingPrefix } from '../../lib/upload-staging';
 import { progressQuery, uploadCompleteSignal, workflowIds, type Progress } from '../../shared';
 import type { uploadLifecycle } from '../../workflows/upload';
 import type { ApiDeps } from '../deps';
@@ -26,6 +26,16 @@ import { parse } from '../validate';
 /** Temporal did not answer; the request can be repeated as is. */
 function temporalDown(err: unknown): never {
   throw new ServiceUnavailableError(`Temporal did not answer: ${(err as Error).message}`);
+}
+
+/** Whether the workflow runs; Temporal accepts a cancel for one that has closed, and nothing happens. */
+async function isRunning(handle: WorkflowHandle): Promise<boolean> {
+  try {
+    return (await handle.describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    return temporalDown(err);
+  }
 }
 
 /**
@@ -145,9 +155,13 @@ export function uploadRoutes({ config, db, s3, temporal, log }: ApiDeps): Router
     try {
       outcome = await recordChunk(db, { ...chunk, stagingKey: key });
     } finally {
-      // Only the object the manifest points to stays staged.
-      if (outcome !== 'recorded')
-        await s3.send(new DeleteObjectCommand({ Bucket: config.FERRY_BUCKET, Key: key }));
+      // Only the object the manifest points to stays staged. A failed delete must not replace
+      // the answer (a 409, say): the object is under the upload's prefix, removed with it.
+      if (outcome !== 'recorded') {
+        await s3
+          .send(new DeleteObjectCommand({ Bucket: config.FERRY_BUCKET, Key: key }))
+          .catch((err: unknown) => log.warn({ err, key }, 'could not delete an unrecorded staged chunk'));
+      }
     }
     res.status(outcome === 'recorded' ? 201 : 200).json({ ...chunk, duplicate: outcome === 'duplicate' });
   });
@@ -195,15 +209,17 @@ export function uploadRoutes({ config, db, s3, temporal, log }: ApiDeps): Router
     if (upload.status === 'completed' || upload.status === 'failed' || upload.status === 'expired') {
       throw new ConflictError(`upload ${upload.id} is ${upload.status}; there is nothing to cancel`);
     }
-    try {
-      await temporal.workflow.getHandle(workflowId).cancel();
-    } catch (err) {
-      // Without its workflow nothing runs or gets cleaned for this upload any more: close the row.
-      if (!(err instanceof WorkflowNotFoundError)) temporalDown(err);
+    const handle = temporal.workflow.getHandle(workflowId);
+    if (await isRunning(handle)) {
+      await handle.cancel().catch(temporalDown);
+    } else {
+      // Its workflow is gone (terminated, or never started): nothing runs or gets cleaned for this
+      // upload any more. Close the row and remove its staged chunks here (a repeated DELETE retries).
       await db.upload.updateMany({
         where: { id: upload.id, status: { in: ['receiving', 'queued', 'processing'] } },
         data: { status: 'cancelled' },
       });
+      await deleteStaged(s3, config.FERRY_BUCKET, stagingPrefix(config.FERRY_STAGING_PREFIX, upload.id));
     }
     log.info({ uploadId: upload.id, workflowId }, 'upload cancellation requested');
     // The workflow aborts what runs, removes what is staged, then marks the row cancelled.
