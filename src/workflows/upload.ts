@@ -14,18 +14,36 @@ import type { Activities } from '../activities';
 import type { AssemblyPlan, AssemblyStats, PartsResult, UploadOutcome } from '../activities/uploads/types';
 import { progressQuery, uploadCompleteSignal, type Progress, type UploadInput } from '../shared';
 
+/**
+ * Storage or the database away for a while (up to about an hour: 20 tries,
+ * backing off to 5 minutes) must not fail an upload whose chunks the client
+ * has already sent; failures no retry can fix are non-retryable and end it
+ * at once.
+ */
 const retry: RetryPolicy = {
   initialInterval: '1 second',
   backoffCoefficient: 2,
-  maximumInterval: '30 seconds',
-  maximumAttempts: 10,
+  maximumInterval: '5 minutes',
+  maximumAttempts: 20,
 };
 
-/** Bookkeeping (expire, abandon, webhook): short, so a worker dying in one costs at most two minutes. */
-const steps = proxyActivities<Activities>({
+/**
+ * Closing the row (expired, failed, cancelled) and removing the staged
+ * chunks: retried until it succeeds, since nothing else would ever close
+ * the row or remove the chunks. Short, so a worker dying in one costs at
+ * most two minutes.
+ */
+const bookkeeping = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry,
+  // No maximumAttempts: unlimited.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/** The webhook: five tries, then logged; it never changes the upload's outcome. */
+const webhook = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { ...retry, maximumAttempts: 5 },
 });
 
 /**
@@ -94,7 +112,7 @@ async function fillParts(uploadId: string, plan: AssemblyPlan, onBatch: (bytes: 
 
 async function notify(uploadId: string): Promise<void> {
   try {
-    await steps.notifyUpload(uploadId);
+    await webhook.notifyUpload(uploadId);
   } catch (err) {
     // The upload's outcome stands whether or not its receiver answered.
     log.warn('upload webhook failed', { uploadId, error: reasonOf(err) });
@@ -120,7 +138,7 @@ export async function uploadLifecycle({ uploadId, ttlSeconds }: UploadInput): Pr
   try {
     const signalled = await condition(() => completeRequested, ttlSeconds * 1000);
     // The row decides a race between `complete` and the timer.
-    if (!signalled && (await steps.expireUpload(uploadId))) {
+    if (!signalled && (await bookkeeping.expireUpload(uploadId))) {
       progress = { ...progress, phase: 'expired' };
       return { uploadId, status: 'expired' };
     }
@@ -158,7 +176,7 @@ export async function uploadLifecycle({ uploadId, ttlSeconds }: UploadInput): Pr
     const reason = cancelled ? 'cancelled' : reasonOf(err);
     progress = { ...progress, phase: cancelled ? 'cancelled' : 'failed' };
     await CancellationScope.nonCancellable(async () => {
-      await steps.abandonUpload({ uploadId, status: cancelled ? 'cancelled' : 'failed', reason });
+      await bookkeeping.abandonUpload({ uploadId, status: cancelled ? 'cancelled' : 'failed', reason });
       if (!cancelled) await notify(uploadId);
     });
     if (cancelled) throw err;
