@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+} from '@aws-sdk/client-s3';
 import { after, before, describe, it } from 'node:test';
 import { signWebhook } from '../../src/lib/webhook';
 import { createTestDeps, type TestDeps, withDbHook } from '../helpers/deps';
@@ -199,6 +203,39 @@ describe('uploads: assembly into one object', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it('does not assemble into an aborted upload that a stray earlier attempt recorded first', async () => {
+    // While prepare opens its multipart upload, a stray attempt (stalled past its heartbeat,
+    // its upload since aborted as lost) records its own on the row first: prepare must not
+    // take that one as the winner.
+    let strayRecorded: string | undefined;
+    const racing = withDbHook(deps, (model, method, args) => {
+      const { where, data } = args as { where?: { id?: string }; data?: { multipartUploadId?: string } };
+      if (model !== 'upload' || method !== 'updateMany' || !data?.multipartUploadId || strayRecorded)
+        return undefined;
+      return (async () => {
+        const row = await deps.db.upload.findUniqueOrThrow({ where: { id: where?.id ?? '' } });
+        const ref = { Bucket: row.bucket, Key: row.objectKey };
+        const stray = await deps.s3.send(new CreateMultipartUploadCommand(ref));
+        await deps.s3.send(new AbortMultipartUploadCommand({ ...ref, UploadId: stray.UploadId }));
+        strayRecorded = stray.UploadId;
+        await deps.db.upload.update({ where: { id: row.id }, data: { multipartUploadId: strayRecorded } });
+      })();
+    });
+    await withWorker(racing, taskQueue, async () => {
+      const key = `uploads-test/${Date.now()}/raced.bin`;
+      const chunks = chunksOf(2, 6 * MiB);
+      const { id } = await api.send({ filename: 'raced.bin', key }, chunks);
+      const done = await api.waitForStatus(id, ['completed', 'failed'], 60_000);
+      assert.ok(strayRecorded, 'the stray attempt recorded its aborted upload first');
+      assert.equal(done.status, 'completed', `upload failed: ${done.error}`);
+      assert.deepEqual(await objectDigest(deps, key), {
+        sha256: sha256(Buffer.concat(chunks)),
+        size: 12 * MiB,
+      });
+      assert.equal(await openMultipartUploads(deps, key), 0);
+    });
   });
 
   it('aborts the multipart upload an attempt opened but died before recording', async () => {

@@ -39,42 +39,55 @@ function validateManifest(upload: Upload, chunks: ManifestChunk[], staged: Map<s
 }
 
 export function createPrepareActivities({ db, s3, config, log }: ActivityDeps) {
-  /** The multipart upload recorded on the row if it still exists, else a new one (recorded first-writer-wins). */
+  /** Whether storage still holds this multipart upload (an aborted one answers NoSuchUpload). */
+  async function isOpen(upload: Upload, multipartUploadId: string): Promise<boolean> {
+    try {
+      const ref = { Bucket: upload.bucket, Key: upload.objectKey, UploadId: multipartUploadId, MaxParts: 1 };
+      await s3.send(new ListPartsCommand(ref));
+      return true;
+    } catch (err) {
+      if (!isNoSuchUpload(err)) throw err;
+      return false;
+    }
+  }
+
+  /**
+   * The multipart upload recorded on the row if it is still open, else a new
+   * one, recorded first-writer-wins. The winner is checked too: a stray
+   * earlier attempt may record an upload that this attempt has just aborted
+   * as lost (it opened it, then stalled past its heartbeat before recording).
+   */
   async function ensureMultipart(upload: Upload): Promise<string> {
     const Bucket = upload.bucket;
     const Key = upload.objectKey;
-    if (upload.multipartUploadId) {
-      try {
-        await s3.send(new ListPartsCommand({ Bucket, Key, UploadId: upload.multipartUploadId, MaxParts: 1 }));
-        return upload.multipartUploadId;
-      } catch (err) {
-        if (!isNoSuchUpload(err)) throw err;
-      }
-    }
+    let recorded = upload.multipartUploadId;
+    if (recorded && (await isOpen(upload, recorded))) return recorded;
     // An earlier attempt may have died between opening an upload and recording it (lost-uploads.ts).
     const { attempt, currentAttemptScheduledTimestampMs } = Context.current().info;
     if (attempt > 1) {
       await abortLostUploads({ db, s3, log }, { Bucket, Key }, new Date(currentAttemptScheduledTimestampMs));
     }
-    const created = await s3.send(
-      new CreateMultipartUploadCommand({
-        Bucket,
-        Key,
-        ContentType: upload.contentType,
-        Metadata: finalMetadata(upload),
-      }),
-    );
-    const id = created.UploadId;
-    if (!id) throw new Error('CreateMultipartUpload returned no UploadId');
-    const saved = await db.upload.updateMany({
-      where: { id: upload.id, multipartUploadId: upload.multipartUploadId },
-      data: { multipartUploadId: id },
-    });
-    if (saved.count === 1) return id;
-    await abortUpload(s3, { Bucket, Key }, id);
-    const current = await db.upload.findUniqueOrThrow({ where: { id: upload.id } });
-    if (!current.multipartUploadId) throw new Error('multipart upload id vanished from the upload row');
-    return current.multipartUploadId;
+    for (let round = 0; round < 3; round++) {
+      const created = await s3.send(
+        new CreateMultipartUploadCommand({
+          Bucket,
+          Key,
+          ContentType: upload.contentType,
+          Metadata: finalMetadata(upload),
+        }),
+      );
+      const id = created.UploadId;
+      if (!id) throw new Error('CreateMultipartUpload returned no UploadId');
+      const saved = await db.upload.updateMany({
+        where: { id: upload.id, multipartUploadId: recorded },
+        data: { multipartUploadId: id },
+      });
+      if (saved.count === 1) return id;
+      await abortUpload(s3, { Bucket, Key }, id);
+      recorded = (await db.upload.findUniqueOrThrow({ where: { id: upload.id } })).multipartUploadId;
+      if (recorded && (await isOpen(upload, recorded))) return recorded;
+    }
+    throw new Error('the multipart upload recorded for this upload keeps changing; trying again');
   }
 
   /** queued → processing; validates the manifest and opens the multipart upload. */
