@@ -44,7 +44,7 @@ describe('transfer: identical objects and cancellation', () => {
     );
   }
 
-  it('skips a new version whose content is already stored, uploading nothing', async (t) => {
+  it('skips a new version whose content is already stored, leaving the object as it is', async (t) => {
     const server = await createTestServer(deps);
     const files = { 'multi.bin': 12 * MiB + 5, 'single.bin': 100_000 };
     for (const [rel, size] of Object.entries(files)) writeRandomFile(server, rel, size);

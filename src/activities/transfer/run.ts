@@ -74,8 +74,11 @@ export class TransferRun {
         if (resumed) return resumed;
         if (this.file.size <= partSize) return await this.single(sftp);
       }
+      // Same size and a known SHA-256: maybe these very bytes. A file of up to two parts is hashed
+      // first (a crash then re-reads no more than the resume allows); a larger one is compared once
+      // its parts are read and uploaded (multipart()), so it is read once and resumes as any other.
       const existing = await describeObject(this.deps.s3, this.ref);
-      if (existing?.size === this.file.size && existing.sha256) {
+      if (existing?.size === this.file.size && existing.sha256 && this.file.size <= 2 * partSize) {
         const sha256 = await hashRemote(sftp, this.file, partSize, this.tuning, this.ctx.cancellationSignal);
         if (sha256 === existing.sha256) return await this.skipped(sha256);
       }
@@ -153,6 +156,13 @@ export class TransferRun {
     const { checkpoint, sha256 } = await uploadRemainingParts(this.job(sftp), cp);
     // Bytes read from a file that changed meanwhile are not this version: never commit them.
     await assertUnchanged(sftp, this.file, 'after reading');
+    // The stored object is already these bytes (a new version of the file with the same content):
+    // keep it as it is rather than write it again.
+    const stored = await describeObject(this.deps.s3, this.ref);
+    if (stored?.size === this.file.size && stored.sha256 === sha256) {
+      await this.discardUpload();
+      return await this.skipped(sha256);
+    }
     await completeUpload(this.deps.s3, this.ref, checkpoint.uploadId, checkpoint.parts);
     return await this.finish(sha256, compositeChecksum(checkpoint.parts), false);
   }
