@@ -180,6 +180,31 @@ describe('scan: transfers abandoned by their workflow', () => {
     assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), [], 'aborted by the sweep');
   });
 
+  it('records the failure a failed transfer workflow closed with, when it could not record it itself', async (t) => {
+    const server = await createTestServer(deps);
+    writeRandomFile(server, 'failed.bin', 1000);
+    const row = await createTransferRow(deps, server, 'failed.bin');
+    await deps.db.transfer.update({ where: { id: row.id }, data: { status: 'running' } });
+    // A run of this row's workflow that fails without touching the row: it was given another,
+    // missing, transfer's ID (as a workflow whose database was away when it failed leaves it).
+    const missing = randomUUID();
+    const taskQueue = taskQueueFor(t.name);
+    await withWorker(deps, taskQueue, async () => {
+      const handle = await deps.temporal.workflow.start('transferFile', {
+        taskQueue,
+        workflowId: row.workflowId,
+        args: [{ transferId: missing }],
+      });
+      await assert.rejects(handle.result());
+    });
+    const { config, db, s3, log, temporal } = deps;
+    const swept = await createSweepActivity({ config, db, s3, log, temporal })({ serverId: server.id });
+    assert.deepEqual(swept, { abandoned: 1 });
+    const failed = await transferRow(deps, row.id);
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error ?? '', new RegExp(`workflow failed \\(transfer ${missing} does not exist\\)`));
+  });
+
   it('asks about a running row only when visibility does not list its workflow as running', async () => {
     const server = await createTestServer(deps);
     const rows: Transfer[] = [];

@@ -1,4 +1,4 @@
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { Prisma } from '../../generated/prisma/client';
 import { transferWorkflowIdPrefix } from '../../lib/workflow-ids';
 import type { ActivityDeps } from '../deps';
@@ -105,6 +105,12 @@ export function createSweepActivity({ db, s3, temporal, log }: ActivityDeps) {
   };
 }
 
+/** The message a failed workflow closed with, from its last history event. */
+async function failureMessage(handle: WorkflowHandle): Promise<string> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return events.at(-1)?.workflowExecutionFailedEventAttributes?.failure?.message ?? 'no message';
+}
+
 /** IDs of the server's transfer workflows that Temporal's visibility lists as running. */
 async function listedAsRunning(temporal: Client, serverId: string): Promise<Set<string>> {
   const prefix = transferWorkflowIdPrefix(serverId);
@@ -119,7 +125,8 @@ async function listedAsRunning(temporal: Client, serverId: string): Promise<Set<
 /** How the transfer's workflow ended, or undefined while it runs. */
 async function howItEnded(temporal: Client, workflowId: string): Promise<string | undefined> {
   try {
-    const { status } = await temporal.workflow.getHandle(workflowId).describe();
+    const handle = temporal.workflow.getHandle(workflowId);
+    const { status } = await handle.describe();
     switch (status.name) {
       case 'RUNNING':
         return undefined;
@@ -127,6 +134,9 @@ async function howItEnded(temporal: Client, workflowId: string): Promise<string 
         return 'was terminated';
       case 'TIMED_OUT':
         return 'timed out';
+      case 'FAILED':
+        // The workflow could not record its failure itself: the row gets it from the history.
+        return `failed (${await failureMessage(handle)})`;
       default:
         return `ended (${status.name.toLowerCase()})`;
     }
