@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  ScheduleNotFoundError,
+  WorkflowNotFoundError,
+  type Client,
+  type ScheduleHandle,
+} from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { workflowIds } from '../../src/shared';
 import type { scanServer, ScanResult } from '../../src/workflows/scan';
@@ -108,16 +113,31 @@ export async function terminateOpenWorkflows(client: Client, taskQueue: string):
 export async function quiesceScans(client: Client, serverId: string): Promise<void> {
   const schedule = client.schedule.getHandle(workflowIds.scanSchedule(serverId));
   await schedule.pause('test over');
-  await waitFor(`scans of ${serverId} to finish`, async () => {
-    if ((await schedule.describe()).info.runningActions.length > 0) return false;
+  // The schedule's own workflow takes requests in order and may start a trigger sent before the
+  // pause a moment after it (triggers run even while paused): quiet means paused as seen by the
+  // schedule, nothing running, three checks in a row half a second apart.
+  let quietChecks = 0;
+  await waitFor(
+    `scans of ${serverId} to finish`,
+    async () => {
+      const quiet = await isQuiet(client, schedule);
+      quietChecks = quiet ? quietChecks + 1 : 0;
+      return quietChecks >= 3;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+
+  async function isQuiet(c: Client, s: ScheduleHandle): Promise<boolean> {
+    const { state, info } = await s.describe();
+    if (!state.paused || info.runningActions.length > 0) return false;
     try {
-      const scan = await client.workflow.getHandle(workflowIds.scan(serverId)).describe();
+      const scan = await c.workflow.getHandle(workflowIds.scan(serverId)).describe();
       return scan.status.name !== 'RUNNING';
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return true;
       throw err;
     }
-  });
+  }
 }
 
 /** The runs of one workflow execution chain, following continue-as-new from the first run. */
