@@ -19,8 +19,8 @@ export interface FloorFigures {
  * same dev server, started `START_CONCURRENCY` at a time as the scan starts
  * transfers, run by a worker of Ferry's concurrency: the rate Temporal alone
  * allows one workflow per file version, on these cores, before any file work.
- * Completion is read from visibility (a count every 100 ms), which costs the
- * server far less than waiting on each workflow's result.
+ * Completion is read from visibility, one count query every 100 ms, rather
+ * than one long poll per workflow for its result (not measured against it).
  */
 export async function measureTemporalFloor(deps: TestDeps, count: number): Promise<FloorFigures> {
   const taskQueue = `bench-floor-${randomUUID()}`;

@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import {
-  ScheduleNotFoundError,
-  WorkflowNotFoundError,
-  type Client,
-  type ScheduleHandle,
-} from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { workflowIds } from '../../src/shared';
 import type { scanServer, ScanResult } from '../../src/workflows/scan';
@@ -120,18 +115,18 @@ export async function quiesceScans(client: Client, serverId: string): Promise<vo
   await waitFor(
     `scans of ${serverId} to finish`,
     async () => {
-      const quiet = await isQuiet(client, schedule);
+      const quiet = await isQuiet();
       quietChecks = quiet ? quietChecks + 1 : 0;
       return quietChecks >= 3;
     },
     { timeoutMs: 60_000, intervalMs: 500 },
   );
 
-  async function isQuiet(c: Client, s: ScheduleHandle): Promise<boolean> {
-    const { state, info } = await s.describe();
+  async function isQuiet(): Promise<boolean> {
+    const { state, info } = await schedule.describe();
     if (!state.paused || info.runningActions.length > 0) return false;
     try {
-      const scan = await c.workflow.getHandle(workflowIds.scan(serverId)).describe();
+      const scan = await client.workflow.getHandle(workflowIds.scan(serverId)).describe();
       return scan.status.name !== 'RUNNING';
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return true;

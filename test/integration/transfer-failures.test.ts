@@ -70,10 +70,10 @@ describe('transfer: failures that no retry can fix', () => {
 
   it('fails at once, saying why, when storage refuses the credentials (a HEAD answers a bare 403)', async (t) => {
     const server = await createTestServer(deps);
-    writeRandomFile(server, 'refused.bin', 12 * MiB);
+    writeRandomFile(server, 'refused.bin', 8 * MiB);
     const row = await createTransferRow(deps, server, 'refused.bin');
-    // A worker whose S3 secret is wrong. A multipart file's first S3 call is a HEAD (is the
-    // object stored already?), whose answer has no body for the SDK to name the error from.
+    // A worker whose S3 secret is wrong. A file of two parts starts with a HEAD (is the object
+    // stored already?), whose answer has no body for the SDK to name the error from.
     const { config, db, log, temporal } = deps;
     const s3 = createS3({ ...config, S3_SECRET_ACCESS_KEY: 'not-the-secret' });
     const refused = { config, db, log, temporal, s3, close: () => Promise.resolve(s3.destroy()) };

@@ -77,10 +77,18 @@ export class TransferRun {
       // Same size and a known SHA-256: maybe these very bytes. A file of up to two parts is hashed
       // first (a crash then re-reads no more than the resume allows); a larger one is compared once
       // its parts are read and uploaded (multipart()), so it is read once and resumes as any other.
-      const existing = await describeObject(this.deps.s3, this.ref);
-      if (existing?.size === this.file.size && existing.sha256 && this.file.size <= 2 * partSize) {
-        const sha256 = await hashRemote(sftp, this.file, partSize, this.tuning, this.ctx.cancellationSignal);
-        if (sha256 === existing.sha256) return await this.skipped(sha256);
+      if (this.file.size <= 2 * partSize) {
+        const existing = await describeObject(this.deps.s3, this.ref);
+        if (existing?.size === this.file.size && existing.sha256) {
+          const sha256 = await hashRemote(
+            sftp,
+            this.file,
+            partSize,
+            this.tuning,
+            this.ctx.cancellationSignal,
+          );
+          if (sha256 === existing.sha256) return await this.skipped(sha256);
+        }
       }
       // An earlier attempt may have died between opening its upload and recording it.
       if (this.row.startedAt) {

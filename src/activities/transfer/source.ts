@@ -57,15 +57,10 @@ export async function withReadHandle<T>(
   try {
     return await fn(handle);
   } finally {
-    // The handle dies with the connection anyway, and on a closed connection
-    // ssh2 never answers: a failed or lost close must not hide fn's outcome.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 5_000);
-      sftp.close(handle, () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    // The handle dies with the connection anyway: a failed or lost close must not hide fn's outcome.
+    await sftpRequest<void>(sftp, `close ${path}`, (cb) => sftp.close(handle, cb), 5_000).catch(
+      () => undefined,
+    );
   }
 }
 
