@@ -21,7 +21,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Server } from '../src/generated/prisma/client';
-import { workflowIds } from '../src/shared';
+import { workflowIds } from '../src/workflows/contract';
 import { createTestDeps, type TestDeps } from '../test/helpers/deps';
 import { sftpAccount } from '../test/helpers/env';
 import {

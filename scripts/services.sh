@@ -169,7 +169,7 @@ up_postgres() {
     pg_ctlcluster --skip-systemctl-redirect "$ver" main start
     wait_for postgres 30 pg_ready
   fi
-  for db in ferry ferry_test; do
+  for db in "$FERRY_DB_NAME" "$FERRY_TEST_DB_NAME"; do
     [[ $(pg_sql "select 1 from pg_database where datname='$db'") == 1 ]] && continue
     createdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$db" || die "postgres: createdb $db failed"
     log "postgres: created database $db"
@@ -210,8 +210,8 @@ write_env() {
     env_line S3_ACCESS_KEY_ID "$FERRY_MINIO_USER"
     env_line S3_SECRET_ACCESS_KEY "$FERRY_MINIO_PASSWORD"
     env_line MINIO_CONSOLE_URL "http://127.0.0.1:$FERRY_MINIO_CONSOLE_PORT"
-    env_line DATABASE_URL "$pg/ferry"
-    env_line TEST_DATABASE_URL "$pg/ferry_test"
+    env_line DATABASE_URL "$pg/$FERRY_DB_NAME"
+    env_line TEST_DATABASE_URL "$pg/$FERRY_TEST_DB_NAME"
     env_line FERRY_SFTP_HOST 127.0.0.1
     env_line FERRY_SFTP_PORT "$FERRY_SSHD_PORT"
     env_line FERRY_SFTP_USER "$SFTP_USER"

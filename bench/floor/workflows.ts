@@ -6,7 +6,7 @@
  * costs on these cores before any byte moves.
  */
 import { proxyLocalActivities, setHandler } from '@temporalio/workflow';
-import { progressQuery, transferProgressSignal, type Progress } from '../../src/shared';
+import { progressQuery, transferProgressSignal, type Progress } from '../../src/workflows/contract';
 import type { FloorActivities } from './activities';
 
 const { nothing } = proxyLocalActivities<FloorActivities>({

@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { TransferInput } from '../shared';
+import type { TransferInput } from '../workflows/contract';
 
 export type TransferStartOutcome = 'started' | 'already-started';
 

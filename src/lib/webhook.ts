@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { Failure, nonRetryable } from '../workflows/contract';
 
 /**
  * Webhooks are POSTed as JSON. When a secret is set, the receiver verifies
@@ -50,5 +51,24 @@ export async function sendWebhook(
   if (!res.ok) {
     const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
     throw new WebhookError(`webhook ${url} answered ${res.status}`, retryable);
+  }
+}
+
+/**
+ * sendWebhook for activities: a receiver's refusal (a 4xx other than 408/429)
+ * becomes a non-retryable WebhookRejected; anything else is retried.
+ */
+export async function callWebhook(
+  url: string,
+  secret: string | undefined,
+  payload: WebhookEvent,
+  timeoutMs?: number,
+): Promise<void> {
+  try {
+    await sendWebhook(url, secret, payload, timeoutMs);
+  } catch (err) {
+    if (err instanceof WebhookError && !err.retryable)
+      throw nonRetryable(Failure.WebhookRejected, err.message);
+    throw err;
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { workflowIds } from '../workflows/contract';
 
 /**
  * A file version is (server, path, size, mtime). Its transfer workflow ID is a
@@ -13,10 +14,5 @@ export function transferWorkflowId(
 ): string {
   const identity = JSON.stringify([serverId, remotePath, size.toString(), mtimeMs.toString()]);
   const digest = createHash('sha256').update(identity).digest('hex').slice(0, 32);
-  return transferWorkflowIdPrefix(serverId) + digest;
-}
-
-/** What the IDs of one server's transfer workflows start with. */
-export function transferWorkflowIdPrefix(serverId: string): string {
-  return `ferry-transfer-${serverId}-`;
+  return workflowIds.transferPrefix(serverId) + digest;
 }

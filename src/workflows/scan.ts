@@ -9,7 +9,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { progressQuery, workflowIds, type Progress, type ScanInput, type ScanTotals } from '../shared';
+import { progressQuery, workflowIds, type Progress, type ScanInput, type ScanTotals } from './contract';
 
 export interface ScanResult extends ScanTotals {
   serverId: string;

@@ -12,19 +12,15 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { progressQuery, transferProgressSignal, type Progress, type TransferInput } from '../shared';
-
-/** Failure types no retry can fix (src/activities/transfer/failures.ts, src/activities/sftp/connection.ts). */
-const NON_RETRYABLE = [
-  'SourceChanged',
-  'SourceUnreadable',
-  'ChecksumMismatch',
-  'StorageRejected',
-  'InvalidTransfer',
-  'HostKeyMismatch',
-  'SftpAuthFailed',
-  'ServerNotFound',
-];
+import {
+  Failure,
+  NON_RETRYABLE_TYPES,
+  nonRetryable,
+  progressQuery,
+  transferProgressSignal,
+  type Progress,
+  type TransferInput,
+} from './contract';
 
 // Network errors and SFTP disconnects: about an hour of retries with backoff, each resuming.
 const TRANSFER_RETRY: RetryPolicy = {
@@ -32,7 +28,7 @@ const TRANSFER_RETRY: RetryPolicy = {
   backoffCoefficient: 2,
   maximumInterval: '5 minutes',
   maximumAttempts: 20,
-  nonRetryableErrorTypes: NON_RETRYABLE,
+  nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
 };
 
 const { transferToS3 } = proxyActivities<Activities>({
@@ -59,7 +55,7 @@ const { applyAfterTransfer } = proxyActivities<Activities>({
     initialInterval: '2 seconds',
     maximumInterval: '1 minute',
     maximumAttempts: 10,
-    nonRetryableErrorTypes: NON_RETRYABLE,
+    nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
   },
 });
 
@@ -67,7 +63,7 @@ const { applyAfterTransfer } = proxyActivities<Activities>({
 // it never changes the outcome of a transfer that is already in storage.
 const { notifyTransfer } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['WebhookRejected'] },
+  retry: { initialInterval: '2 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
 const { markTransfer } = proxyLocalActivities<Activities>({
@@ -174,7 +170,7 @@ async function afterTransfer(transferId: string): Promise<void> {
     const failure = asFailure(err);
     throw ApplicationFailure.create({
       message: `object stored and verified, but the after-transfer action failed: ${failure.message}`,
-      type: failure.type ?? 'AfterTransferFailed',
+      type: failure.type ?? Failure.AfterTransferFailed,
       nonRetryable: true,
       cause: failure,
     });
@@ -199,5 +195,5 @@ function asFailure(err: unknown): ApplicationFailure {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) return cause;
   const message = cause instanceof Error ? cause.message : String(cause);
-  return ApplicationFailure.create({ message, type: 'TransferFailed', nonRetryable: true });
+  return nonRetryable(Failure.TransferFailed, message);
 }

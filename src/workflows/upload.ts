@@ -1,7 +1,6 @@
 import {
   ActivityCancellationType,
   ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -12,7 +11,15 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { AssemblyPlan, AssemblyStats, PartsResult, UploadOutcome } from '../activities/uploads/types';
-import { progressQuery, uploadCompleteSignal, type Progress, type UploadInput } from '../shared';
+import {
+  Failure,
+  NON_RETRYABLE_TYPES,
+  nonRetryable,
+  progressQuery,
+  uploadCompleteSignal,
+  type Progress,
+  type UploadInput,
+} from './contract';
 
 /**
  * Storage or the database away for a while (up to about an hour: 20 tries,
@@ -25,6 +32,7 @@ const retry: RetryPolicy = {
   backoffCoefficient: 2,
   maximumInterval: '5 minutes',
   maximumAttempts: 20,
+  nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
 };
 
 /**
@@ -180,6 +188,6 @@ export async function uploadLifecycle({ uploadId, ttlSeconds }: UploadInput): Pr
       if (!cancelled) await notify(uploadId);
     });
     if (cancelled) throw err;
-    throw ApplicationFailure.nonRetryable(reason, 'UploadFailed');
+    throw nonRetryable(Failure.UploadFailed, reason);
   }
 }

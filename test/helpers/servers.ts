@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
-import { workflowIds } from '../../src/shared';
+import { workflowIds } from '../../src/workflows/contract';
 import type { scanServer, ScanResult } from '../../src/workflows/scan';
 import { sftpAccount } from './env';
 import type { TestApi } from './api-client';

@@ -6,7 +6,7 @@ import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand } from
 import express from 'express';
 import { createApp } from '../../src/api/app';
 import { isS3NotFound } from '../../src/lib/s3';
-import { workflowIds } from '../../src/shared';
+import { workflowIds } from '../../src/workflows/contract';
 import { stagingPrefix } from '../../src/lib/upload-staging';
 import { listStaged } from '../../src/lib/upload-staging';
 import type { AssemblyStats } from '../../src/activities/uploads/types';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { Server } from '../../src/generated/prisma/client';
-import { workflowIds } from '../../src/shared';
+import { workflowIds } from '../../src/workflows/contract';
 import type { scanServer } from '../../src/workflows/scan';
 import { startTestApi, type TestApi } from '../helpers/api-client';
 import { createTestDeps, type TestDeps } from '../helpers/deps';

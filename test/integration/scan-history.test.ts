@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { utimesSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { workflowIds } from '../../src/shared';
+import { workflowIds } from '../../src/workflows/contract';
 import type { scanServer } from '../../src/workflows/scan';
 import { startTestApi, type TestApi } from '../helpers/api-client';
 import { createTestDeps, type TestDeps } from '../helpers/deps';

@@ -7,7 +7,7 @@ import { createActivities } from '../../src/activities';
 import { createSweepActivity } from '../../src/activities/scan/sweep';
 import { createS3 } from '../../src/lib/s3';
 import type { Transfer } from '../../src/generated/prisma/client';
-import { workflowIds } from '../../src/shared';
+import { workflowIds } from '../../src/workflows/contract';
 import type { scanServer } from '../../src/workflows/scan';
 import {
   createTestServer,

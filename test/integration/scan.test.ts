@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { transferWorkflowId } from '../../src/lib/workflow-ids';
-import { progressQuery, workflowIds } from '../../src/shared';
+import { progressQuery, workflowIds } from '../../src/workflows/contract';
 import type { scanServer, ScanResult } from '../../src/workflows/scan';
 import { startTestApi, type TestApi } from '../helpers/api-client';
 import { createTestDeps, type TestDeps } from '../helpers/deps';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Client, ScheduleNotFoundError } from '@temporalio/client';
 import { decryptSecret } from '../../src/lib/secrets';
-import { workflowIds } from '../../src/shared';
+import { workflowIds } from '../../src/workflows/contract';
 import { startTestApi, type TestApi } from '../helpers/api-client';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
 import { sftpAccount } from '../helpers/env';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { openSftp, SftpFailure, type SftpTarget } from '../../src/activities/sftp/connection';
+import { openSftp, type SftpTarget } from '../../src/activities/sftp/connection';
+import { Failure } from '../../src/workflows/contract';
 import type { Logger } from '../../src/lib/logger';
 import { sftpAccount } from '../helpers/env';
 
@@ -41,7 +42,7 @@ describe('SFTP connections to the pinned OpenSSH server', () => {
   it('fail non-retryably, naming both fingerprints, when the host key does not match', async () => {
     const wrong = 'SHA256:' + Buffer.alloc(32, 1).toString('base64').replace(/=+$/, '');
     const failure = await failureOf({ ...base, password: account.password, hostKeyFingerprint: wrong });
-    assert.equal(failure.type, SftpFailure.hostKeyMismatch);
+    assert.equal(failure.type, Failure.HostKeyMismatch);
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, /host key mismatch/);
     assert.ok(failure.message.includes(account.hostFingerprint));
@@ -49,7 +50,7 @@ describe('SFTP connections to the pinned OpenSSH server', () => {
 
   it('fail non-retryably when the password is wrong', async () => {
     const failure = await failureOf({ ...base, password: 'not-the-password' });
-    assert.equal(failure.type, SftpFailure.authFailed);
+    assert.equal(failure.type, Failure.SftpAuthFailed);
     assert.equal(failure.nonRetryable, true);
   });
 

@@ -1,13 +1,13 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Prisma } from '../../generated/prisma/client';
 import { FerryError } from '../../lib/errors';
 import { joinKey } from '../../lib/keys';
 import { transferWorkflowId } from '../../lib/workflow-ids';
 import type { ActivityDeps } from '../deps';
-import { loadSftpTarget, openSftp, SftpFailure } from '../sftp/connection';
+import { loadSftpTarget, openSftp } from '../sftp/connection';
 import { fileFilter, isStable } from './filter';
 import { walkRemote, type ListedFile } from './walk';
+import { Failure, nonRetryable } from '../../workflows/contract';
 
 /** Counts only: a listing of 10,000 files must not travel through workflow history. */
 export interface ListingResult {
@@ -37,7 +37,7 @@ export function createListActivity({ config, db, log }: ActivityDeps) {
   return async function listServerFiles({ serverId }: { serverId: string }): Promise<ListingResult> {
     const server = await db.server.findUnique({ where: { id: serverId } });
     if (!server) {
-      throw ApplicationFailure.nonRetryable(`server ${serverId} does not exist`, SftpFailure.serverNotFound);
+      throw nonRetryable(Failure.ServerNotFound, `server ${serverId} does not exist`);
     }
     const ctx = Context.current();
     const wanted = fileFilter(server.include, server.exclude);

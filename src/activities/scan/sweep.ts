@@ -1,6 +1,6 @@
 import { type Client, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { Prisma } from '../../generated/prisma/client';
-import { transferWorkflowIdPrefix } from '../../lib/workflow-ids';
+import { workflowIds } from '../../workflows/contract';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads, abortNamedUpload } from '../lost-uploads';
 import { abortUpload } from '../../lib/s3';
@@ -113,7 +113,7 @@ async function failureMessage(handle: WorkflowHandle): Promise<string> {
 
 /** IDs of the server's transfer workflows that Temporal's visibility lists as running. */
 async function listedAsRunning(temporal: Client, serverId: string): Promise<Set<string>> {
-  const prefix = transferWorkflowIdPrefix(serverId);
+  const prefix = workflowIds.transferPrefix(serverId);
   // Server IDs are UUIDs; anything else must not reach the query's quotes.
   if (!/^[\w-]+$/.test(prefix)) throw new Error(`unexpected server id ${JSON.stringify(serverId)}`);
   const query = `WorkflowType = 'transferFile' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${prefix}'`;

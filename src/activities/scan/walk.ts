@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import type { FileEntryWithStats, SFTPWrapper } from 'ssh2';
 import type SftpClient from 'ssh2-sftp-client';
 import { rawSftp } from '../sftp/connection';
 import { sftpRequest } from '../sftp/request';
+import { Failure, nonRetryable } from '../../workflows/contract';
 
 /** A regular file as listed: its path relative to the scanned directory and as the server names it. */
 export interface ListedFile {
@@ -118,9 +118,9 @@ export async function* walkRemote(client: SftpClient, opts: WalkOptions): AsyncG
       if (!isUnreadable(err)) throw err;
       // Retrying cannot make a missing or forbidden remoteDir readable: the scan fails and says why.
       if (rel === '') {
-        throw ApplicationFailure.nonRetryable(
+        throw nonRetryable(
+          Failure.RemoteDirUnreadable,
           `cannot list remote directory "${dir}": ${err.message}`,
-          'RemoteDirUnreadable',
         );
       }
       opts.onUnreadableDir(dir, err.message);

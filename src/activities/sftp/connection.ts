@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
 import type { SFTPWrapper } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import type { Server } from '../../generated/prisma/client';
@@ -7,6 +6,7 @@ import type { Db } from '../../lib/db';
 import type { Logger } from '../../lib/logger';
 import { decryptSecret } from '../../lib/secrets';
 import { widenReceiveWindow } from './receive-window';
+import { Failure, nonRetryable } from '../../workflows/contract';
 
 /** Everything needed to log in to a server; built inside activities only, never passed through Temporal. */
 export interface SftpTarget {
@@ -19,13 +19,6 @@ export interface SftpTarget {
   /** Pinned host key, OpenSSH form "SHA256:<base64>". */
   hostKeyFingerprint: string;
 }
-
-/** Failure types the workflows and the API recognise. */
-export const SftpFailure = {
-  hostKeyMismatch: 'HostKeyMismatch',
-  authFailed: 'SftpAuthFailed',
-  serverNotFound: 'ServerNotFound',
-} as const;
 
 export function sha256Fingerprint(hostKey: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(hostKey).digest('base64').replace(/=+$/, '');
@@ -45,7 +38,7 @@ export function normalizeFingerprint(fp: string): string {
 export async function loadSftpTarget(db: Db, secretKey: Buffer, serverId: string): Promise<SftpTarget> {
   const server = await db.server.findUnique({ where: { id: serverId } });
   if (!server) {
-    throw ApplicationFailure.nonRetryable(`server ${serverId} does not exist`, SftpFailure.serverNotFound);
+    throw nonRetryable(Failure.ServerNotFound, `server ${serverId} does not exist`);
   }
   return sftpTargetOf(server, secretKey);
 }
@@ -119,13 +112,13 @@ function classifyConnectError(err: unknown, target: SftpTarget, expected: string
   const where = `${target.username}@${target.host}:${target.port}`;
   const message = err instanceof Error ? err.message : String(err);
   if (presented !== undefined && presented !== expected) {
-    return ApplicationFailure.nonRetryable(
+    return nonRetryable(
+      Failure.HostKeyMismatch,
       `host key mismatch for ${where}: pinned ${expected}, server presented ${presented}`,
-      SftpFailure.hostKeyMismatch,
     );
   }
   if (/authentication methods failed|authentication failed/i.test(message)) {
-    return ApplicationFailure.nonRetryable(`login refused for ${where}: ${message}`, SftpFailure.authFailed);
+    return nonRetryable(Failure.SftpAuthFailed, `login refused for ${where}: ${message}`);
   }
   return err instanceof Error ? err : new Error(message);
 }

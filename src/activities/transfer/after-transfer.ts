@@ -1,12 +1,11 @@
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import type SftpClient from 'ssh2-sftp-client';
 import type { Server, Transfer } from '../../generated/prisma/client';
 import type { Logger } from '../../lib/logger';
 import { rawSftp } from '../sftp/connection';
 import { sftpRequest } from '../sftp/request';
-import { TransferFailure } from './failures';
+import { Failure, nonRetryable } from '../../workflows/contract';
 
 export type AfterTransferDone = 'kept' | 'deleted' | 'moved' | 'already-gone' | 'newer-version-left';
 
@@ -39,9 +38,9 @@ export async function applyAction(
     return 'deleted';
   }
   if (!server.archiveDir) {
-    throw ApplicationFailure.nonRetryable(
+    throw nonRetryable(
+      Failure.InvalidTransfer,
       `server ${server.id} moves transferred files but has no archiveDir`,
-      TransferFailure.invalidTransfer,
     );
   }
   const target = archivePath(server.remoteDir, server.archiveDir, row.remotePath);

@@ -1,29 +1,10 @@
-import { ApplicationFailure } from '@temporalio/common';
-
-/**
- * Failure types of the transfer activities. All are non-retryable: another
- * attempt cannot fix them. The workflow lists them in nonRetryableErrorTypes
- * too, and the API shows the message from the Transfer row.
- */
-export const TransferFailure = {
-  /** Size or mtime differ from the listed version, or the file is gone: the next scan lists the new version. */
-  sourceChanged: 'SourceChanged',
-  /** The SFTP server refuses to let us read the file. */
-  sourceUnreadable: 'SourceUnreadable',
-  /** The stored object is not what was read (size, checksum or tag). */
-  checksumMismatch: 'ChecksumMismatch',
-  /** Object storage refused the request for a reason retrying will not change (no bucket, access denied). */
-  storageRejected: 'StorageRejected',
-  /** The transfer row or its server cannot be worked on (missing, misconfigured). */
-  invalidTransfer: 'InvalidTransfer',
-  /** The webhook receiver rejected the call (4xx other than 408/429). */
-  webhookRejected: 'WebhookRejected',
-} as const;
+import { type ApplicationFailure } from '@temporalio/common';
+import { Failure, nonRetryable } from '../../workflows/contract';
 
 export function sourceChanged(detail: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(
+  return nonRetryable(
+    Failure.SourceChanged,
     `${detail}: file changed since it was listed; the next scan picks up the new version`,
-    TransferFailure.sourceChanged,
   );
 }
 
@@ -52,10 +33,7 @@ export function classifyS3Error(err: unknown, what: string): Error {
   const status = e?.$metadata?.httpStatusCode;
   if ((e?.name && permanentS3Errors.has(e.name)) || (status && permanentS3Statuses.has(status))) {
     const detail = e?.name && e.name !== 'Unknown' ? `${e.name}: ${e.message}` : `HTTP ${status}`;
-    return ApplicationFailure.nonRetryable(
-      `${what}: object storage refused: ${detail}`,
-      TransferFailure.storageRejected,
-    );
+    return nonRetryable(Failure.StorageRejected, `${what}: object storage refused: ${detail}`);
   }
   return asError(err);
 }
@@ -65,10 +43,7 @@ export function classifySftpError(err: unknown, what: string): Error {
   const code = (err as { code?: unknown } | undefined)?.code;
   if (code === 2) return sourceChanged(`${what}: no such file`);
   if (code === 3) {
-    return ApplicationFailure.nonRetryable(
-      `${what}: permission denied by the SFTP server`,
-      TransferFailure.sourceUnreadable,
-    );
+    return nonRetryable(Failure.SourceUnreadable, `${what}: permission denied by the SFTP server`);
   }
   return asError(err);
 }

@@ -1,18 +1,14 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { type AfterTransferAction, Prisma } from '../../generated/prisma/client';
 import { decryptSecret } from '../../lib/secrets';
-import { sendWebhook, WebhookError } from '../../lib/webhook';
-import type { TransferInput } from '../../shared';
+import { callWebhook } from '../../lib/webhook';
+import { Failure, nonRetryable, type TransferInput } from '../../workflows/contract';
 import type { ActivityDeps } from '../deps';
 import { rawSftp, sftpTargetOf } from '../sftp/connection';
 import { SftpPool } from '../sftp/pool';
 import { type AfterTransferDone, applyAction } from './after-transfer';
-import { TransferFailure } from './failures';
 import { TransferRun } from './run';
 import { abortNamedUpload } from '../lost-uploads';
-
-export { TransferFailure } from './failures';
 
 /** What the workflow learns from a transfer: no secrets, only what it needs to decide the next steps. */
 export interface TransferOutcome {
@@ -35,10 +31,7 @@ export function createTransferActivities(deps: ActivityDeps) {
   async function loadRow(transferId: string) {
     const row = await db.transfer.findUnique({ where: { id: transferId }, include: { server: true } });
     if (!row) {
-      throw ApplicationFailure.nonRetryable(
-        `transfer ${transferId} does not exist`,
-        TransferFailure.invalidTransfer,
-      );
+      throw nonRetryable(Failure.InvalidTransfer, `transfer ${transferId} does not exist`);
     }
     return row;
   }
@@ -127,27 +120,20 @@ export function createTransferActivities(deps: ActivityDeps) {
       const secret = server.webhookSecretEnc
         ? decryptSecret(config.secretKey, server.webhookSecretEnc)
         : undefined;
-      try {
-        await sendWebhook(server.webhookUrl, secret, {
-          event: input.event,
-          transferId: row.id,
-          workflowId: row.workflowId,
-          serverId: row.serverId,
-          remotePath: row.remotePath,
-          size: Number(row.size),
-          mtimeMs: Number(row.mtimeMs),
-          bucket: row.bucket,
-          objectKey: row.objectKey,
-          sha256: row.sha256,
-          status: row.status,
-          error: row.error,
-        });
-      } catch (err) {
-        if (err instanceof WebhookError && !err.retryable) {
-          throw ApplicationFailure.nonRetryable(err.message, TransferFailure.webhookRejected);
-        }
-        throw err;
-      }
+      await callWebhook(server.webhookUrl, secret, {
+        event: input.event,
+        transferId: row.id,
+        workflowId: row.workflowId,
+        serverId: row.serverId,
+        remotePath: row.remotePath,
+        size: Number(row.size),
+        mtimeMs: Number(row.mtimeMs),
+        bucket: row.bucket,
+        objectKey: row.objectKey,
+        sha256: row.sha256,
+        status: row.status,
+        error: row.error,
+      });
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../../lib/logger';
-import { transferProgressSignal } from '../../shared';
+import { transferProgressSignal } from '../../workflows/contract';
 
 /**
  * Keeps Temporal informed while a transfer runs:

@@ -14,7 +14,6 @@ import {
   parseCheckpoint,
   partSizeFor,
 } from './checkpoint';
-import { TransferFailure } from './failures';
 import { type MultipartJob, uploadRemainingParts } from './multipart';
 import { ProgressReporter } from './progress';
 import {
@@ -29,6 +28,7 @@ import {
   tagSha256,
 } from './s3-objects';
 import { assertUnchanged, hashRemote, readWhole, type ReadTuning, type SourceFile } from './source';
+import { Failure, nonRetryable } from '../../workflows/contract';
 
 export interface RunResult {
   status: 'completed' | 'skipped';
@@ -226,9 +226,9 @@ export class TransferRun {
     }
     if (problems.length === 0) return;
     await deleteObject(this.deps.s3, this.ref);
-    throw ApplicationFailure.nonRetryable(
+    throw nonRetryable(
+      Failure.ChecksumMismatch,
       `s3://${this.ref.Bucket}/${this.ref.Key} failed verification (${problems.join('; ')}); object deleted`,
-      TransferFailure.checksumMismatch,
     );
   }
 

@@ -4,7 +4,6 @@ import {
   ListPartsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Upload } from '../../generated/prisma/client';
 import { isNoSuchUpload } from '../../lib/s3';
 import { deleteStaged, stagingPrefix } from '../../lib/upload-staging';
@@ -14,6 +13,7 @@ import { whileHeartbeating } from './heartbeat';
 import { finalMetadata } from './prepare';
 import { loadManifest, transitionUpload } from './store';
 import type { AssemblyStats, UploadOutcome } from './types';
+import { Failure, nonRetryable } from '../../workflows/contract';
 
 export interface FinishInput {
   uploadId: string;
@@ -75,10 +75,10 @@ export function createFinishActivities({ db, s3, config }: ActivityDeps) {
     const sizes = new Map(parts.map((p) => [p.PartNumber, p.Size]));
     const wrong = planned.find((p) => sizes.get(p.partNumber) !== p.size);
     if (wrong || parts.length !== planned.length) {
-      throw ApplicationFailure.nonRetryable(
+      throw nonRetryable(
+        Failure.PartsMismatch,
         `multipart upload holds ${parts.length} parts, ${planned.length} planned` +
           (wrong ? `; part ${wrong.partNumber} is missing or has the wrong size` : ''),
-        'PartsMismatch',
       );
     }
     await s3.send(
@@ -101,10 +101,7 @@ export function createFinishActivities({ db, s3, config }: ActivityDeps) {
     const upload = await db.upload.findUniqueOrThrow({ where: { id: uploadId } });
     if (upload.status !== 'completed') {
       if (upload.status !== 'processing') {
-        throw ApplicationFailure.nonRetryable(
-          `upload ${uploadId} is ${upload.status}`,
-          'UploadNotProcessing',
-        );
+        throw nonRetryable(Failure.UploadNotProcessing, `upload ${uploadId} is ${upload.status}`);
       }
       if (multipartUploadId) {
         await completeMultipart(upload, multipartUploadId);
@@ -121,9 +118,9 @@ export function createFinishActivities({ db, s3, config }: ActivityDeps) {
       }
       const head = await s3.send(new HeadObjectCommand({ Bucket: upload.bucket, Key: upload.objectKey }));
       if (head.ContentLength !== size) {
-        throw ApplicationFailure.nonRetryable(
+        throw nonRetryable(
+          Failure.SizeMismatch,
           `final object is ${head.ContentLength} bytes, expected ${size}`,
-          'SizeMismatch',
         );
       }
       const linked = await transitionUpload(db, uploadId, ['processing'], 'completed', {
@@ -137,10 +134,7 @@ export function createFinishActivities({ db, s3, config }: ActivityDeps) {
           where: { id: uploadId },
           select: { status: true },
         });
-        throw ApplicationFailure.nonRetryable(
-          `upload ${uploadId} became ${now.status} while finishing`,
-          'Raced',
-        );
+        throw nonRetryable(Failure.Raced, `upload ${uploadId} became ${now.status} while finishing`);
       }
     }
     await deleteStaged(s3, config.FERRY_BUCKET, stagingPrefix(config.FERRY_STAGING_PREFIX, uploadId));

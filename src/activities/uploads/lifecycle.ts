@@ -1,9 +1,8 @@
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Upload } from '../../generated/prisma/client';
 import { abortUpload, isS3NotFound } from '../../lib/s3';
 import { deleteStaged, stagingPrefix } from '../../lib/upload-staging';
-import { sendWebhook, WebhookError } from '../../lib/webhook';
+import { callWebhook } from '../../lib/webhook';
 import type { ActivityDeps } from '../deps';
 import { transitionUpload } from './store';
 
@@ -69,23 +68,16 @@ export function createLifecycleActivities({ db, s3, config, log }: ActivityDeps)
     async notifyUpload(uploadId: string): Promise<boolean> {
       const u = await db.upload.findUniqueOrThrow({ where: { id: uploadId } });
       if (!u.webhookUrl || (u.status !== 'completed' && u.status !== 'failed')) return false;
-      try {
-        await sendWebhook(u.webhookUrl, config.FERRY_WEBHOOK_SECRET || undefined, {
-          event: `upload.${u.status}`,
-          uploadId: u.id,
-          status: u.status,
-          bucket: u.bucket,
-          key: u.objectKey,
-          size: u.size === null ? null : Number(u.size),
-          sha256: u.sha256,
-          error: u.error,
-        });
-      } catch (err) {
-        if (err instanceof WebhookError && !err.retryable) {
-          throw ApplicationFailure.nonRetryable(err.message, 'WebhookRejected');
-        }
-        throw err;
-      }
+      await callWebhook(u.webhookUrl, config.FERRY_WEBHOOK_SECRET || undefined, {
+        event: `upload.${u.status}`,
+        uploadId: u.id,
+        status: u.status,
+        bucket: u.bucket,
+        key: u.objectKey,
+        size: u.size === null ? null : Number(u.size),
+        sha256: u.sha256,
+        error: u.error,
+      });
       return true;
     },
   };

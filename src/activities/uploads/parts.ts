@@ -6,13 +6,13 @@ import {
   UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { ApplicationFailure } from '@temporalio/activity';
 import { isNoSuchUpload } from '../../lib/s3';
 import type { ActivityDeps } from '../deps';
 import { whileHeartbeating } from './heartbeat';
 import { isCopyPart, planParts, type PlannedPart, type Segment } from './plan';
 import { loadManifest } from './store';
 import type { PartsInput, PartsResult } from './types';
+import { Failure, nonRetryable } from '../../workflows/contract';
 
 interface Target {
   Bucket: string;
@@ -127,10 +127,7 @@ export function createPartsActivities({ db, s3, config }: ActivityDeps) {
         );
       } catch (err) {
         if (isNoSuchUpload(err)) {
-          throw ApplicationFailure.nonRetryable(
-            `multipart upload ${t.UploadId} no longer exists`,
-            'NoSuchUpload',
-          );
+          throw nonRetryable(Failure.NoSuchUpload, `multipart upload ${t.UploadId} no longer exists`);
         }
         throw err;
       }

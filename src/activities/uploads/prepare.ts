@@ -1,9 +1,9 @@
 import { CreateMultipartUploadCommand, ListPartsCommand } from '@aws-sdk/client-s3';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { type ApplicationFailure, Context } from '@temporalio/activity';
 import type { Upload } from '../../generated/prisma/client';
 import { abortUpload, isNoSuchUpload } from '../../lib/s3';
 import { listStaged, stagingPrefix } from '../../lib/upload-staging';
-import { workflowIds } from '../../shared';
+import { Failure, nonRetryable, workflowIds } from '../../workflows/contract';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads } from '../lost-uploads';
 import { batchParts, planParts, type ManifestChunk } from './plan';
@@ -11,8 +11,7 @@ import { whileHeartbeating } from './heartbeat';
 import { loadManifest, transitionUpload } from './store';
 import type { AssemblyPlan } from './types';
 
-const bad = (message: string): ApplicationFailure =>
-  ApplicationFailure.nonRetryable(message, 'InvalidManifest');
+const bad = (message: string): ApplicationFailure => nonRetryable(Failure.InvalidManifest, message);
 
 /** Metadata of the final object; `ferry-upload-id` lets a retried finish recognise its own object. */
 export function finalMetadata(upload: Upload): Record<string, string> {
@@ -111,9 +110,9 @@ export function createPrepareActivities({ db, s3, config, log }: ActivityDeps) {
       });
     }
     const upload = await db.upload.findUnique({ where: { id: uploadId } });
-    if (!upload) throw ApplicationFailure.nonRetryable(`upload ${uploadId} does not exist`, 'UploadMissing');
+    if (!upload) throw nonRetryable(Failure.UploadMissing, `upload ${uploadId} does not exist`);
     if (upload.status !== 'processing') {
-      throw ApplicationFailure.nonRetryable(`upload ${uploadId} is ${upload.status}`, 'UploadNotQueued');
+      throw nonRetryable(Failure.UploadNotQueued, `upload ${uploadId} is ${upload.status}`);
     }
     const chunks = await loadManifest(db, uploadId);
     const staged = await listStaged(

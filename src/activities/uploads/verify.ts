@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from '../deps';
 import { whileHeartbeating } from './heartbeat';
 import { loadManifest } from './store';
+import { Failure, nonRetryable } from '../../workflows/contract';
 
 export function createVerifyActivities({ db, s3, config }: ActivityDeps) {
   return {
@@ -42,9 +42,9 @@ export function createVerifyActivities({ db, s3, config }: ActivityDeps) {
         () => ({ bytes }),
       );
       if (actual !== expected) {
-        throw ApplicationFailure.nonRetryable(
+        throw nonRetryable(
+          Failure.ChecksumMismatch,
           `whole-file SHA-256 mismatch: the client declared ${expected}, the chunks hash to ${actual}`,
-          'ChecksumMismatch',
         );
       }
       return { bytesVerified: bytes };

@@ -3,7 +3,7 @@ import express, { Router } from 'express';
 import type { Server } from '../../generated/prisma/client';
 import { isRecordNotFound, isUniqueViolation } from '../../lib/db';
 import { ConflictError, FerryError, NotFoundError, ServiceUnavailableError } from '../../lib/errors';
-import { workflowIds, type ScanInput } from '../../shared';
+import { workflowIds, type ScanInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import { resourceId } from '../params';
 import { createData, updateData } from '../servers/data';

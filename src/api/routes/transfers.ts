@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Prisma, Transfer } from '../../generated/prisma/client';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../../lib/errors';
 import { startTransferWorkflow } from '../../lib/transfer-start';
-import { progressQuery, type Progress } from '../../shared';
+import { progressQuery, type Progress } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import { resourceId, UUID } from '../params';
 import { decodeCursor, encodeCursor } from '../transfers/cursor';

@@ -12,7 +12,7 @@ import {
 } from '../../lib/errors';
 import { normalizeObjectKey } from '../../lib/keys';
 import { deleteStaged, stagingKey, stagingPrefix } from '../../lib/upload-staging';
-import { progressQuery, uploadCompleteSignal, workflowIds, type Progress } from '../../shared';
+import { progressQuery, uploadCompleteSignal, workflowIds, type Progress } from '../../workflows/contract';
 import type { uploadLifecycle } from '../../workflows/upload';
 import type { ApiDeps } from '../deps';
 import { resourceId } from '../params';

@@ -1,5 +1,5 @@
 import type { Server } from '../../generated/prisma/client';
-import { workflowIds } from '../../shared';
+import { workflowIds } from '../../workflows/contract';
 
 /**
  * A server as the API shows it. Built field by field (never by spreading the

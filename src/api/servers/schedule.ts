@@ -6,7 +6,7 @@ import {
 } from '@temporalio/client';
 import type { Server } from '../../generated/prisma/client';
 import { ServiceUnavailableError } from '../../lib/errors';
-import { workflowIds, type ScanInput } from '../../shared';
+import { workflowIds, type ScanInput } from '../../workflows/contract';
 
 type ScheduledServer = Pick<Server, 'id' | 'scanIntervalSeconds' | 'enabled'>;
 

@@ -1,5 +1,5 @@
 import type { Transfer } from '../../generated/prisma/client';
-import type { Progress } from '../../shared';
+import type { Progress } from '../../workflows/contract';
 
 /** Progress as shown by the API: live from the workflow's query while it answers, else from the row. */
 export interface ShownProgress extends Progress {

@@ -1,5 +1,5 @@
 import type { Upload } from '../../generated/prisma/client';
-import type { Progress } from '../../shared';
+import type { Progress } from '../../workflows/contract';
 
 export interface ChunkSummary {
   index: number;

@@ -1,9 +1,35 @@
 /**
- * Names shared by worker, API, CLI and tests: queries, signals and the
- * deterministic workflow IDs that make Temporal de-duplicate Ferry's work.
- * Imported by workflow code too, so it must stay deterministic (no Node APIs).
+ * Ferry's workflow contract: workflow types, deterministic IDs, inputs,
+ * queries, signals and the failure catalogue. Worker, API, CLI and tests
+ * import it; workflow code does too, so it stays deterministic (no Node APIs).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+export { Failure, isFailureType, nonRetryable, NON_RETRYABLE_TYPES, type FailureType } from './failures';
+
+/** Registered workflow type names (the functions exported by src/workflows/index.ts). */
+export const WorkflowType = {
+  healthCheck: 'healthCheck',
+  scanServer: 'scanServer',
+  transferFile: 'transferFile',
+  uploadLifecycle: 'uploadLifecycle',
+} as const;
+
+export const workflowIds = {
+  /** One scan per server at a time. */
+  scan: (serverId: string): string => `ferry-scan-${serverId}`,
+  /** Schedule that starts the scans of a server. */
+  scanSchedule: (serverId: string): string => `ferry-scan-schedule-${serverId}`,
+  /** One assembly per upload, ever. */
+  upload: (uploadId: string): string => `ferry-upload-${uploadId}`,
+  /**
+   * What the IDs of one server's transfer workflows start with; the rest is a
+   * hash of the file version (src/lib/workflow-ids.ts, which needs Node's crypto).
+   */
+  transferPrefix: (serverId: string): string => `ferry-transfer-${serverId}-`,
+};
+
+// ---------------------------------------------------------------- progress
 
 export interface Progress {
   /** Bytes (or units) done so far. */
@@ -17,14 +43,7 @@ export interface Progress {
 /** Every long-running Ferry workflow answers this query. */
 export const progressQuery = defineQuery<Progress>('progress');
 
-export const workflowIds = {
-  /** One scan per server at a time. */
-  scan: (serverId: string): string => `ferry-scan-${serverId}`,
-  /** Schedule that starts the scans of a server. */
-  scanSchedule: (serverId: string): string => `ferry-scan-schedule-${serverId}`,
-  /** One assembly per upload, ever. */
-  upload: (uploadId: string): string => `ferry-upload-${uploadId}`,
-};
+// ---------------------------------------------------------------- transfers
 
 /** Input of the `transferFile` workflow: the Transfer row holds everything else (no secrets in history). */
 export interface TransferInput {
@@ -37,6 +56,14 @@ export interface TransferInput {
    */
   local?: boolean;
 }
+
+/**
+ * Sent by the running transfer activity (after parts, throttled) so the
+ * transfer workflow's `progress` query can answer bytes done without I/O.
+ */
+export const transferProgressSignal = defineSignal<[{ done: number; total: number }]>('transferProgress');
+
+// ---------------------------------------------------------------- scans
 
 /** Input of the `scanServer` workflow; `cursor` pages the start of transfers across continue-as-new. */
 export interface ScanInput {
@@ -66,6 +93,8 @@ export interface ScanTotals {
   abandoned: number;
 }
 
+// ---------------------------------------------------------------- uploads
+
 /** Input of the `uploadLifecycle` workflow, started when the upload is created. */
 export interface UploadInput {
   uploadId: string;
@@ -75,9 +104,3 @@ export interface UploadInput {
 
 /** Sent by `POST /v1/uploads/:id/complete` once the manifest is whole: assemble now. */
 export const uploadCompleteSignal = defineSignal('uploadComplete');
-
-/**
- * Sent by the running transfer activity (after parts, throttled) so the
- * transfer workflow's `progress` query can answer bytes done without I/O.
- */
-export const transferProgressSignal = defineSignal<[{ done: number; total: number }]>('transferProgress');
