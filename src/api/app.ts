@@ -4,7 +4,7 @@ import { requireBearer } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFoundRoute } from './errors';
 import { bigintReplacer } from './json';
-import { healthRoutes } from './routes/health';
+import { healthRoutes } from './health/routes';
 import { v1Routes } from './routes';
 
 export function createApp(deps: ApiDeps): Express {

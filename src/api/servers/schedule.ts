@@ -5,8 +5,9 @@ import {
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
 import type { Server } from '../../generated/prisma/client';
-import { ServiceUnavailableError } from '../../lib/errors';
+import type { ServiceUnavailableError } from '../../lib/errors';
 import { workflowIds, type ScanInput } from '../../workflows/contract';
+import { temporalUnavailable } from '../temporal';
 
 type ScheduledServer = Pick<Server, 'id' | 'scanIntervalSeconds' | 'enabled'>;
 
@@ -38,8 +39,7 @@ function definition(server: ScheduledServer, taskQueue: string): ScheduleUpdateO
 }
 
 function unavailable(what: string, err: unknown): ServiceUnavailableError {
-  const reason = err instanceof Error ? err.message : String(err);
-  return new ServiceUnavailableError(`could not ${what} the scan schedule in Temporal: ${reason}`);
+  return temporalUnavailable(`could not ${what} the scan schedule in Temporal`, err);
 }
 
 export async function createScanSchedule(
