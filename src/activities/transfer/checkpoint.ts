@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ListedPart } from './s3-objects';
+import type { ListedPart } from '../../lib/s3';
 
 /** Size of a saved SHA-256 state before its unfinished block (native/sha256/index.js). */
 export const SHA256_STATE_BYTES = 40;

@@ -4,8 +4,7 @@ import { BufferPool } from '../sftp/buffer-pool';
 import { readParts } from '../sftp/pipelined-reader';
 import type { Checkpoint } from './checkpoint';
 import { ResumableSha256 } from './resumable-sha256';
-import type { ObjectRef } from '../../lib/s3';
-import { uploadPart } from './s3-objects';
+import { type ObjectRef, uploadPart } from '../../lib/s3';
 import { readError, type ReadTuning, type SourceFile, withReadHandle } from './source';
 
 /**

@@ -4,7 +4,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { SFTPWrapper } from 'ssh2';
 import { Prisma, type Server, type Transfer } from '../../generated/prisma/client';
 import type { Logger } from '../../lib/logger';
-import { abortUpload, type ObjectRef } from '../../lib/s3';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads } from '../lost-uploads';
 import {
@@ -17,16 +16,18 @@ import {
 import { type MultipartJob, uploadRemainingParts } from './multipart';
 import { ProgressReporter } from './progress';
 import {
-  completeUpload,
+  abortUpload,
+  completeMultipartUpload,
   compositeChecksum,
-  createUpload,
+  createMultipartUpload,
   deleteObject,
   describeObject,
-  listParts,
+  listPartsIfOpen,
+  type ObjectRef,
   putWhole,
   sameChecksum,
   tagSha256,
-} from './s3-objects';
+} from '../../lib/s3';
 import { assertUnchanged, hashRemote, readWhole, type ReadTuning, type SourceFile } from './source';
 import { Failure, nonRetryable } from '../../workflows/contract';
 
@@ -95,7 +96,7 @@ export class TransferRun {
         const scheduled = new Date(this.ctx.info.currentAttemptScheduledTimestampMs);
         await abortLostUploads({ ...this.deps, log: this.log }, this.ref, scheduled);
       }
-      const uploadId = await createUpload(this.deps.s3, this.ref);
+      const uploadId = await createMultipartUpload(this.deps.s3, this.ref, { ChecksumAlgorithm: 'SHA256' });
       const cp: Checkpoint = { uploadId, partSize, offset: 0, hashState: '', parts: [] };
       await this.saveCheckpoint(cp);
       return await this.multipart(sftp, cp);
@@ -120,7 +121,7 @@ export class TransferRun {
       parseCheckpoint(this.row.checkpoint, uploadId),
       parseCheckpoint(this.ctx.info.heartbeatDetails, uploadId),
     ]);
-    const listed = await listParts(this.deps.s3, this.ref, uploadId);
+    const listed = await listPartsIfOpen(this.deps.s3, this.ref, uploadId);
     if (!listed) {
       // Gone: completed by an attempt that died before recording it, or aborted.
       if (cp?.offset === this.file.size && (await this.isCompletedUpload(cp))) {
@@ -171,7 +172,7 @@ export class TransferRun {
       await this.discardUpload();
       return await this.skipped(sha256);
     }
-    await completeUpload(this.deps.s3, this.ref, checkpoint.uploadId, checkpoint.parts);
+    await completeMultipartUpload(this.deps.s3, this.ref, checkpoint.uploadId, checkpoint.parts);
     return await this.finish(sha256, compositeChecksum(checkpoint.parts), false);
   }
 

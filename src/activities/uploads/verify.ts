@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { readObject } from '../../lib/s3';
 import type { ActivityDeps } from '../deps';
 import { whileHeartbeating } from './heartbeat';
 import { loadManifest } from './store';
@@ -26,13 +25,12 @@ export function createVerifyActivities({ db, s3, config }: ActivityDeps) {
         async (abortSignal) => {
           const hash = createHash('sha256');
           for (const c of chunks) {
-            const got = await s3.send(
-              new GetObjectCommand({ Bucket: config.FERRY_BUCKET, Key: c.stagingKey }),
-              {
-                abortSignal,
-              },
+            const body = await readObject(
+              s3,
+              { Bucket: config.FERRY_BUCKET, Key: c.stagingKey },
+              { signal: abortSignal },
             );
-            for await (const buf of got.Body as Readable) {
+            for await (const buf of body) {
               hash.update(buf as Buffer);
               bytes += (buf as Buffer).length;
             }

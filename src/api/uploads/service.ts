@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { Upload } from '../../generated/prisma/client';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { normalizeObjectKey } from '../../lib/keys';
+import { deleteObject } from '../../lib/s3';
 import { deleteStaged, stagingKey, stagingPrefix } from '../../lib/upload-staging';
 import { uploadCompleteSignal, workflowIds, type Progress } from '../../workflows/contract';
 import type { uploadLifecycle } from '../../workflows/upload';
@@ -130,9 +130,9 @@ export function createUploadService({ config, db, s3, temporal, log }: ApiDeps) 
       // Only the object the manifest points to stays staged. A failed delete must not replace
       // the answer (a 409, say): the object is under the upload's prefix, removed with it.
       if (outcome !== 'recorded') {
-        await s3
-          .send(new DeleteObjectCommand({ Bucket: config.FERRY_BUCKET, Key: key }))
-          .catch((err: unknown) => log.warn({ err, key }, 'could not delete an unrecorded staged chunk'));
+        await deleteObject(s3, { Bucket: config.FERRY_BUCKET, Key: key }).catch((err: unknown) =>
+          log.warn({ err, key }, 'could not delete an unrecorded staged chunk'),
+        );
       }
     }
     return outcome;
