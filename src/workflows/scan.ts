@@ -43,7 +43,7 @@ const { sweepAbandonedTransfers } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
-const none = (): ScanTotals => ({
+const emptyTotals = (): ScanTotals => ({
   listed: 0,
   young: 0,
   rejected: 0,
@@ -70,7 +70,7 @@ export async function scanServer(input: ScanInput): Promise<ScanResult> {
   const { serverId } = input;
   if (workflowInfo().workflowId !== workflowIds.scan(serverId)) return await runCanonicalScan(serverId);
 
-  const totals = input.totals ?? none();
+  const totals = input.totals ?? emptyTotals();
   let phase = input.cursor === undefined ? 'listing' : 'starting transfers';
   setHandler(progressQuery, (): Progress => ({
     done: totals.started + totals.alreadyStarted,
@@ -118,7 +118,7 @@ async function runCanonicalScan(serverId: string): Promise<ScanResult> {
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
-      return { serverId, outcome: 'skipped', ...none() };
+      return { serverId, outcome: 'skipped', ...emptyTotals() };
     throw err;
   }
 }

@@ -101,7 +101,7 @@ export class ResumableSha256 {
     const workerData = { state, module: sha256Module(), preferJavaScript: options.preferJavaScript ?? false };
     const hasher = new ResumableSha256(new Worker(THREAD_SOURCE, { eval: true, workerData }));
     try {
-      hasher.implementation = (await hasher.call(0)).impl ?? '';
+      hasher.implementation = (await hasher.replyTo(0)).impl ?? '';
     } catch (err) {
       await hasher.close();
       throw err;
@@ -138,12 +138,13 @@ export class ResumableSha256 {
 
   private send(make: (id: number) => HashRequest): Promise<HashReply> {
     const id = this.nextId++;
-    const reply = this.call(id);
+    const reply = this.replyTo(id);
     this.worker.postMessage(make(id));
     return reply;
   }
 
-  private call(id: number): Promise<HashReply> {
+  /** The thread's answer to request `id`. */
+  private replyTo(id: number): Promise<HashReply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
   }

@@ -68,12 +68,12 @@ export class TransferRun {
   async execute(sftp: SFTPWrapper): Promise<RunResult> {
     try {
       const partSize = partSizeFor(this.file.size, this.deps.config.transferPartBytes);
-      if (this.file.size <= partSize && !this.row.uploadId) return await this.single(sftp);
+      if (this.file.size <= partSize && !this.row.uploadId) return await this.putWholeFile(sftp);
       await assertUnchanged(sftp, this.file, 'before transfer');
       if (this.row.uploadId) {
         const resumed = await this.resume(sftp, this.row.uploadId);
         if (resumed) return resumed;
-        if (this.file.size <= partSize) return await this.single(sftp);
+        if (this.file.size <= partSize) return await this.putWholeFile(sftp);
       }
       // Same size and a known SHA-256: maybe these very bytes. A file of up to two parts is hashed
       // first (a crash then re-reads no more than the resume allows); a larger one is compared once
@@ -125,7 +125,7 @@ export class TransferRun {
     if (!listed) {
       // Gone: completed by an attempt that died before recording it, or aborted.
       if (cp?.offset === this.file.size && (await this.isCompletedUpload(cp))) {
-        const { sha256 } = await uploadRemainingParts(this.job(sftp), cp);
+        const { sha256 } = await uploadRemainingParts(this.multipartJob(sftp), cp);
         return await this.finish(sha256, compositeChecksum(cp.parts), false);
       }
       this.log.warn({ uploadId }, 'multipart upload no longer exists; starting over');
@@ -148,7 +148,7 @@ export class TransferRun {
     );
   }
 
-  private job(sftp: SFTPWrapper): MultipartJob {
+  private multipartJob(sftp: SFTPWrapper): MultipartJob {
     return {
       s3: this.deps.s3,
       sftp,
@@ -162,7 +162,7 @@ export class TransferRun {
 
   private async multipart(sftp: SFTPWrapper, cp: Checkpoint): Promise<RunResult> {
     await this.recordAttempt(cp.offset);
-    const { checkpoint, sha256 } = await uploadRemainingParts(this.job(sftp), cp);
+    const { checkpoint, sha256 } = await uploadRemainingParts(this.multipartJob(sftp), cp);
     // Bytes read from a file that changed meanwhile are not this version: never commit them.
     await assertUnchanged(sftp, this.file, 'after reading');
     // The stored object is already these bytes (a new version of the file with the same content):
@@ -181,7 +181,7 @@ export class TransferRun {
    * read (the one after it is what proves the bytes are this version) and no
    * TransferAttempt (such a file is always read from 0).
    */
-  private async single(sftp: SFTPWrapper): Promise<RunResult> {
+  private async putWholeFile(sftp: SFTPWrapper): Promise<RunResult> {
     const data = await readWhole(sftp, this.file, this.tuning, this.ctx.cancellationSignal);
     const digest = createHash('sha256').update(data).digest();
     const sha256 = digest.toString('hex');

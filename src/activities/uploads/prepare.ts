@@ -11,20 +11,21 @@ import { whileHeartbeating } from './heartbeat';
 import { loadManifest, transitionUpload } from './store';
 import type { AssemblyPlan } from './types';
 
-const bad = (message: string): ApplicationFailure => nonRetryable(Failure.InvalidManifest, message);
+const invalidManifest = (message: string): ApplicationFailure =>
+  nonRetryable(Failure.InvalidManifest, message);
 
 /** No gaps, the declared size, and every chunk staged with its recorded size. */
 function validateManifest(upload: Upload, chunks: ManifestChunk[], staged: Map<string, number>): number {
   const gaps = chunks.map((c, i) => (c.index === i ? -1 : i)).filter((i) => i >= 0);
-  if (gaps.length) throw bad(`manifest has a gap at chunk ${gaps[0]}`);
+  if (gaps.length) throw invalidManifest(`manifest has a gap at chunk ${gaps[0]}`);
   const size = chunks.reduce((n, c) => n + c.size, 0);
   if (upload.size !== null && BigInt(size) !== upload.size) {
-    throw bad(`chunks add up to ${size} bytes, the upload declared ${upload.size}`);
+    throw invalidManifest(`chunks add up to ${size} bytes, the upload declared ${upload.size}`);
   }
   for (const c of chunks) {
     const found = staged.get(c.stagingKey);
     if (found !== c.size) {
-      throw bad(
+      throw invalidManifest(
         `staged chunk ${c.index} is ${found === undefined ? 'missing' : `${found} bytes`}, expected ${c.size}`,
       );
     }

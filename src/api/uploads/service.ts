@@ -11,7 +11,7 @@ import type { uploadLifecycle } from '../../workflows/upload';
 import type { ApiDeps } from '../deps';
 import type { ServerTiming } from '../server-timing';
 import { liveProgress, temporalUnavailable } from '../temporal';
-import { stageChunk } from './ingest';
+import { stageChunk } from './stage-chunk';
 import { compareWithRecorded, queueUpload, recordChunk, type RecordOutcome } from './manifest';
 import { effectiveStatus, type ChunkSummary } from './present';
 import type { ChunkRequest, CreateUploadBody } from './schema';
