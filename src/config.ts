@@ -68,7 +68,7 @@ const schema = z.object({
    * Part size of SFTP→S3 multipart uploads, in MiB (grown for files over
    * 10,000 parts). A transfer holds two parts in memory and a crash re-reads
    * at most two. 32 rather than 16: half the part requests, checksums and
-   * checkpoints; 1 GiB went from 1.00–1.05× to 1.14–1.34× rclone (README).
+   * checkpoints, and a faster large file (see bench/README.md).
    * @default 32
    */
   TRANSFER_PART_MIB: z.coerce.number().int().min(5).max(512).default(32),

@@ -55,7 +55,7 @@ const emptyTotals = (): ScanTotals => ({
 });
 
 /**
- * One scan of one server (PRODUCT.md §1.1): list and record new stable file
+ * One scan of one server (docs/ingest.md): list and record new stable file
  * versions (one activity, which returns counts only), settle transfers whose
  * workflow ended without recording it (activities/scan/sweep.ts), then start their
  * transfer workflows a page at a time, continuing as new every few pages so

@@ -11,7 +11,7 @@ import { readError, type ReadTuning, type SourceFile, withReadHandle } from './s
  * Part buffers per transfer. A part holds its buffer from the first byte read
  * until it is uploaded, hashed and recorded in the checkpoint, so at most this
  * many parts are ever unrecorded: a crash re-reads at most two parts
- * (PRODUCT.md §1.1), and memory is 2 × part size whatever the file size.
+ * (docs/ingest.md), and memory is 2 × part size whatever the file size.
  */
 export const PARTS_IN_MEMORY = 2;
 

@@ -12,7 +12,7 @@ export function createVerifyActivities({ db, s3, config }: ActivityDeps) {
      * client's whole-file checksum. This, and coalescing small chunks, are the
      * only times file bytes pass through a worker. It runs before the multipart
      * upload is completed, so a mismatch never leaves (or overwrites) a final
-     * object. A retry hashes from the start again: node's hash is ~7× faster than
+     * object. A retry hashes from the start again: node's hash is faster than
      * a resumable WASM one, so resuming would cost more than it saves.
      */
     async verifyUploadChecksum(uploadId: string): Promise<{ bytesVerified: number }> {

@@ -12,7 +12,7 @@ import { temporalUnavailable } from '../temporal';
 type ScheduledServer = Pick<Server, 'id' | 'scanIntervalSeconds' | 'enabled'>;
 
 /**
- * Each server's Temporal Schedule (PRODUCT.md §1.1), derived entirely from the
+ * Each server's Temporal Schedule (docs/ingest.md), derived entirely from the
  * row so that create and update write the same definition. Overlap SKIP: a
  * scheduled scan never starts while the previous scheduled one still runs.
  * Temporal appends the nominal time to the action's workflow ID; scanServer
