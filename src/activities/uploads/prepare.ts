@@ -3,7 +3,7 @@ import { type ApplicationFailure, Context } from '@temporalio/activity';
 import type { Upload } from '../../generated/prisma/client';
 import { abortUpload, isNoSuchUpload } from '../../lib/s3';
 import { listStaged, stagingPrefix } from '../../lib/upload-staging';
-import { Failure, nonRetryable, workflowIds } from '../../workflows/contract';
+import { Failure, nonRetryable } from '../../workflows/contract';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads } from '../lost-uploads';
 import { batchParts, planParts, type ManifestChunk } from './plan';
@@ -95,20 +95,7 @@ export function createPrepareActivities({ db, s3, config, log }: ActivityDeps) {
     // means the database lost that request's commit (made without waiting for
     // the disk, api/uploads/manifest.ts): the signal stands, and the manifest
     // is validated below whatever the row said.
-    const moved = await transitionUpload(db, uploadId, ['queued', 'receiving'], 'processing');
-    if (moved) {
-      const workflowId = workflowIds.upload(uploadId);
-      await db.job.upsert({
-        where: { workflowId },
-        create: {
-          kind: 'upload',
-          workflowId,
-          refId: uploadId,
-          status: 'running',
-        },
-        update: {},
-      });
-    }
+    await transitionUpload(db, uploadId, ['queued', 'receiving'], 'processing');
     const upload = await db.upload.findUnique({ where: { id: uploadId } });
     if (!upload) throw nonRetryable(Failure.UploadMissing, `upload ${uploadId} does not exist`);
     if (upload.status !== 'processing') {

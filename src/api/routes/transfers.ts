@@ -1,4 +1,3 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Prisma, Transfer } from '../../generated/prisma/client';
@@ -7,12 +6,12 @@ import { startTransferWorkflow } from '../../lib/transfer-start';
 import { progressQuery, type Progress } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import { resourceId, UUID } from '../params';
+import { cancelTransfer } from '../transfers/cancel';
 import { decodeCursor, encodeCursor } from '../transfers/cursor';
 import { presentTransfer } from '../transfers/present';
 import { parse } from '../validate';
 
 const STATUSES = ['discovered', 'running', 'completed', 'skipped', 'failed', 'cancelled'] as const;
-const FINISHED: readonly Transfer['status'][] = ['completed', 'skipped', 'failed', 'cancelled'];
 const RETRYABLE: Transfer['status'][] = ['failed', 'cancelled'];
 /** How long GET /v1/transfers/:id waits for the workflow's progress query before answering from the row. */
 const QUERY_DEADLINE_MS = 2_000;
@@ -29,7 +28,8 @@ const listQuery = z.object({
  * `transferFile` workflow owns each row's progress; these routes read rows,
  * ask the running workflow for live progress, and retry or cancel it.
  */
-export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
+export function transferRoutes(deps: ApiDeps): Router {
+  const { config, db, temporal, log } = deps;
   const router = Router();
 
   async function findTransfer(rawId: unknown): Promise<Transfer> {
@@ -120,23 +120,7 @@ export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
   /** Cancels the workflow, which aborts its multipart upload and marks the row cancelled. */
   router.delete('/transfers/:id', async (req, res) => {
     const t = await findTransfer(req.params.id);
-    if (FINISHED.includes(t.status)) throw new ConflictError(`transfer ${t.id} is already ${t.status}`);
-    try {
-      await temporal.workflow.getHandle(t.workflowId).cancel();
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) {
-        throw new ServiceUnavailableError(
-          `could not cancel the transfer workflow: ${(err as Error).message}`,
-        );
-      }
-      // No open workflow to tell: it never started (or was terminated), so the row is settled here.
-      await db.transfer.updateMany({
-        where: { id: t.id, status: { in: ['discovered', 'running'] } },
-        data: { status: 'cancelled', error: 'cancelled through the API', finishedAt: new Date() },
-      });
-    }
-    log.info({ transferId: t.id, workflowId: t.workflowId }, 'transfer cancellation requested');
-    res.status(202).json({ id: t.id, workflowId: t.workflowId, status: 'cancelling' });
+    res.status(202).json(await cancelTransfer(deps, t));
   });
 
   /** Puts a row back as it was when a retry could not start its workflow. */

@@ -1,49 +1,30 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import type { Upload } from '../../generated/prisma/client';
-import {
-  ConflictError,
-  FerryError,
-  NotFoundError,
-  PayloadTooLargeError,
-  ServiceUnavailableError,
-} from '../../lib/errors';
+import { ConflictError, FerryError, NotFoundError, PayloadTooLargeError } from '../../lib/errors';
 import { normalizeObjectKey } from '../../lib/keys';
-import { deleteStaged, stagingKey, stagingPrefix } from '../../lib/upload-staging';
+import { stagingKey } from '../../lib/upload-staging';
 import { progressQuery, uploadCompleteSignal, workflowIds, type Progress } from '../../workflows/contract';
 import type { uploadLifecycle } from '../../workflows/upload';
 import type { ApiDeps } from '../deps';
 import { resourceId } from '../params';
 import { ServerTiming } from '../server-timing';
+import { temporalDown } from '../temporal';
+import { cancelUpload } from '../uploads/cancel';
 import { stageChunk } from '../uploads/ingest';
 import { compareWithRecorded, queueUpload, recordChunk, type RecordOutcome } from '../uploads/manifest';
 import { effectiveStatus, presentUpload } from '../uploads/present';
 import { chunkIndex, chunkSha256Header, completeUploadBody, createUploadBody } from '../uploads/schema';
 import { parse } from '../validate';
 
-/** Temporal did not answer; the request can be repeated as is. */
-function temporalDown(err: unknown): never {
-  throw new ServiceUnavailableError(`Temporal did not answer: ${(err as Error).message}`);
-}
-
-/** Whether the workflow runs; Temporal accepts a cancel for one that has closed, and nothing happens. */
-async function isRunning(handle: WorkflowHandle): Promise<boolean> {
-  try {
-    return (await handle.describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    return temporalDown(err);
-  }
-}
-
 /**
  * /v1/uploads (PRODUCT.md §1.2): chunks are streamed into the staging prefix
  * and recorded in the manifest; `complete` only judges the manifest and
  * signals the upload's workflow, so it answers at once whatever the size.
  */
-export function uploadRoutes({ config, db, s3, temporal, log }: ApiDeps): Router {
+export function uploadRoutes(deps: ApiDeps): Router {
+  const { config, db, s3, temporal, log } = deps;
   const router = Router();
   const json = express.json({ limit: '64kb' });
   // Before the body is read: the Server-Timing `total` of `complete` counts that too.
@@ -187,7 +168,7 @@ export function uploadRoutes({ config, db, s3, temporal, log }: ApiDeps): Router
     const { chunkCount } = parse(completeUploadBody, req.body ?? {});
     const workflowId = workflowIds.upload(id);
     const timing = new ServerTiming(res.locals.arrivedAt as number);
-    const status = await timing.measure('db', () => queueUpload(db, id, workflowId, chunkCount));
+    const status = await timing.measure('db', () => queueUpload(db, id, chunkCount));
     // Signalled on every complete while queued: a repeat heals a signal lost to a crash.
     if (status === 'queued') {
       await timing.measure('temporal', () =>
@@ -199,31 +180,8 @@ export function uploadRoutes({ config, db, s3, temporal, log }: ApiDeps): Router
   });
 
   router.delete('/uploads/:id', async (req, res) => {
-    const upload = await findUpload(req.params.id);
-    const workflowId = upload.workflowId ?? workflowIds.upload(upload.id);
-    const answer = { jobId: workflowId, uploadId: upload.id };
-    if (upload.status === 'cancelled') {
-      res.status(200).json({ ...answer, status: upload.status });
-      return;
-    }
-    if (upload.status === 'completed' || upload.status === 'failed' || upload.status === 'expired') {
-      throw new ConflictError(`upload ${upload.id} is ${upload.status}; there is nothing to cancel`);
-    }
-    const handle = temporal.workflow.getHandle(workflowId);
-    if (await isRunning(handle)) {
-      await handle.cancel().catch(temporalDown);
-    } else {
-      // Its workflow is gone (terminated, or never started): nothing runs or gets cleaned for this
-      // upload any more. Close the row and remove its staged chunks here (a repeated DELETE retries).
-      await db.upload.updateMany({
-        where: { id: upload.id, status: { in: ['receiving', 'queued', 'processing'] } },
-        data: { status: 'cancelled' },
-      });
-      await deleteStaged(s3, config.FERRY_BUCKET, stagingPrefix(config.FERRY_STAGING_PREFIX, upload.id));
-    }
-    log.info({ uploadId: upload.id, workflowId }, 'upload cancellation requested');
-    // The workflow aborts what runs, removes what is staged, then marks the row cancelled.
-    res.status(202).json({ ...answer, status: upload.status, cancelRequested: true });
+    const answer = await cancelUpload(deps, await findUpload(req.params.id));
+    res.status(answer.cancelRequested ? 202 : 200).json(answer);
   });
 
   return router;
