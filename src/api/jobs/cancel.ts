@@ -16,12 +16,8 @@ const cancellers: Record<JobKind, (deps: ApiDeps, refId: string) => Promise<unkn
     if (!transfer) throw new NotFoundError('transfer', id);
     return await cancelTransfer(deps, transfer);
   },
-  async export() {
-    throw new Error('exports are not built yet');
-  },
-  async batch() {
-    throw new Error('batches are not built yet');
-  },
+  export: () => Promise.reject(new Error('exports are not built yet')),
+  batch: () => Promise.reject(new Error('batches are not built yet')),
 };
 
 export async function cancelJobOfKind(deps: ApiDeps, kind: JobKind, refId: string): Promise<void> {
