@@ -25,6 +25,16 @@ CREATE TABLE "Batch" (
     CONSTRAINT "Batch_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "BatchItem" (
+    "batchId" UUID NOT NULL,
+    "index" INTEGER NOT NULL,
+    "exportId" UUID NOT NULL,
+    "input" JSONB NOT NULL,
+
+    CONSTRAINT "BatchItem_pkey" PRIMARY KEY ("batchId","index")
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "Batch_workflowId_key" ON "Batch"("workflowId");
 
@@ -35,6 +45,15 @@ CREATE UNIQUE INDEX "Batch_clientRequestId_key" ON "Batch"("clientRequestId");
 CREATE INDEX "Batch_createdAt_workflowId_idx" ON "Batch"("createdAt", "workflowId");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "BatchItem_exportId_key" ON "BatchItem"("exportId");
+
+-- AddForeignKey
+ALTER TABLE "BatchItem" ADD CONSTRAINT "BatchItem_batchId_fkey" FOREIGN KEY ("batchId") REFERENCES "Batch"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- CreateIndex
+CREATE INDEX "Export_createdAt_workflowId_idx" ON "Export"("createdAt", "workflowId");
+
+-- CreateIndex
 CREATE INDEX "Transfer_createdAt_workflowId_idx" ON "Transfer"("createdAt", "workflowId");
 
 -- CreateIndex
@@ -42,7 +61,8 @@ CREATE INDEX "Upload_createdAt_workflowId_idx" ON "Upload"("createdAt", "workflo
 
 -- Every job, newest first by ("createdAt", "workflowId"): each branch is one kind's table with
 -- its index on those columns, so a page is a merge of index scans. An upload is a job once it is
--- completed by its client (queued); one still receiving chunks, or expired, is not.
+-- completed by its client (queued); one still receiving chunks, or expired, is not. An export of
+-- a batch is a job from when the batch starts its workflow (which writes the Export row).
 CREATE VIEW "Job" AS
 SELECT 'transfer'::"JobKind" AS "kind",
        t."workflowId",
@@ -81,6 +101,19 @@ SELECT 'upload'::"JobKind",
        NULL::uuid
   FROM "Upload" u
  WHERE u."status" NOT IN ('receiving', 'expired') AND u."workflowId" IS NOT NULL
+UNION ALL
+SELECT 'export'::"JobKind",
+       e."workflowId",
+       e."id"::text,
+       e."status"::text::"JobStatus",
+       e."error",
+       e."createdAt",
+       e."updatedAt",
+       e."startedAt",
+       e."finishedAt",
+       i."batchId"
+  FROM "Export" e
+  LEFT JOIN "BatchItem" i ON i."exportId" = e."id"
 UNION ALL
 SELECT 'batch'::"JobKind",
        b."workflowId",
