@@ -119,6 +119,12 @@ const schema = z.object({
     .default(86400),
   /** Keep every staged zip (completed, failed or cancelled) for the operator to remove. @default false */
   EXPORT_KEEP_STAGED: bool.default(false),
+  /**
+   * Exports a batch workflow starts in one run before it waits for them and
+   * continues as new: bounds its history (a few events per export; Temporal
+   * allows 51,200) whatever the batch's size. @default 1000
+   */
+  BATCH_EXPORTS_PER_RUN: z.coerce.number().int().min(1).max(5000).default(1000),
 });
 
 /** Names of every setting, for documentation checks. */

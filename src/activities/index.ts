@@ -1,3 +1,4 @@
+import { createBatchActivities } from './batches';
 import type { ActivityDeps } from './deps';
 import { createExportActivities } from './exports';
 import { createHealthActivities } from './health';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTransferActivities(deps),
     ...createUploadActivities(deps),
     ...createExportActivities(deps),
+    ...createBatchActivities(deps),
   };
 }
 

@@ -15,6 +15,7 @@ export const WorkflowType = {
   uploadLifecycle: 'uploadLifecycle',
   exportArchive: 'exportArchive',
   exportStagingCleanup: 'exportStagingCleanup',
+  exportBatch: 'exportBatch',
 } as const;
 
 export const workflowIds = {
@@ -33,6 +34,8 @@ export const workflowIds = {
   export: (exportId: string): string => `ferry-export-${exportId}`,
   /** Removes a failed export's staged zip once its keep time is over. */
   exportStagingCleanup: (exportId: string): string => `ferry-export-cleanup-${exportId}`,
+  /** One batch workflow per batch of exports, ever. */
+  batch: (batchId: string): string => `ferry-batch-${batchId}`,
 };
 
 // ---------------------------------------------------------------- progress
@@ -197,4 +200,36 @@ export interface ExportStagingCleanupInput {
   bucket: string;
   stagingKey: string;
   afterSeconds: number;
+}
+
+// ---------------------------------------------------------------- batches
+
+/** Exports of a batch that ended each way, summed over the batch workflow's runs. */
+export interface BatchCounts {
+  started: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+}
+
+/**
+ * Input of the `exportBatch` workflow. The exports themselves are BatchItem
+ * rows, read a page at a time; `nextIndex` and `counts` carry the batch across
+ * continue-as-new.
+ */
+export interface BatchInput {
+  batchId: string;
+  /** Exports one run starts before it continues as new (BATCH_EXPORTS_PER_RUN). */
+  exportsPerRun: number;
+  /** Index of the first item this run starts (absent: the first run). */
+  nextIndex?: number;
+  concurrency?: number;
+  total?: number;
+  counts?: BatchCounts;
+}
+
+/** What a batch's workflow returns (a batch with failed exports fails, with these counts in its message). */
+export interface BatchOutcome extends BatchCounts {
+  batchId: string;
+  total: number;
 }

@@ -74,6 +74,12 @@ export const Failure = {
   /** The export ended without delivering (the workflow's own failure). */
   ExportFailed: 'ExportFailed',
 
+  // Batches
+  /** The batch row is gone, or never appeared (its request was not committed). */
+  BatchMissing: 'BatchMissing',
+  /** Some exports of the batch failed (the batch ran all of them). */
+  BatchExportsFailed: 'BatchExportsFailed',
+
   // Outbound calls
   /** The webhook receiver rejected the call (4xx other than 408/429). */
   WebhookRejected: 'WebhookRejected',

@@ -4,3 +4,4 @@ export { uploadLifecycle } from './upload';
 export { scanServer } from './scan';
 export { transferFile } from './transfer';
 export { exportArchive, exportStagingCleanup } from './export';
+export { exportBatch } from './batch';
