@@ -5,7 +5,7 @@ import { headKeys, listPrefix, type SourceObject } from '../../activities/export
 import { setExportStatus, upsertExportRow } from '../../activities/exports/store';
 import { checkTemplate, mapPaths } from '../../lib/export-layout';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '../../lib/errors';
-import { normalizeKeyPrefix, normalizeRemotePath } from '../../lib/keys';
+import { normalizeKeyPrefix, normalizeObjectKey, normalizeRemotePath } from '../../lib/keys';
 import { encryptSecret } from '../../lib/secrets';
 import {
   WorkflowType,
@@ -62,6 +62,14 @@ async function checkRequest(deps: ApiDeps, body: CreateExportBody, layout: Expor
   }
   let objects: SourceObject[];
   if ('keys' in body.sources) {
+    // Keys name objects Ferry reads: the same rules as every key it writes ("..", "/" first, control characters).
+    for (const key of body.sources.keys) {
+      if (normalizeObjectKey(key, `source key "${key.slice(0, 100)}"`) !== key) {
+        throw new ValidationError(
+          `source key "${key.slice(0, 100)}" is not in normal form (no "//", "./" or trailing "/")`,
+        );
+      }
+    }
     const { found, missing } = await headKeys(s3, bucket, body.sources.keys);
     if (missing.length)
       throw new ValidationError(`${missing.length} source key(s) do not exist`, {
