@@ -62,6 +62,36 @@ async function openTemp(sftp: SFTPWrapper, tempPath: string, resume: boolean): P
   }
 }
 
+/** Creates the target directory and its parents where missing (a partner's inbox may be new). */
+async function ensureDirectory(sftp: SFTPWrapper, dir: string): Promise<void> {
+  const parts = dir.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const p = parts.slice(0, i).join('/');
+    if (p === '' || p === '.') continue;
+    const stats = await statOrNull(sftp, p);
+    if (stats?.isDirectory()) continue;
+    if (stats)
+      throw nonRetryable(
+        Failure.RemoteDirUnwritable,
+        `${p} exists on the target server and is not a directory`,
+      );
+    try {
+      await sftpRequest<void>(sftp, `mkdir ${p}`, (cb) => sftp.mkdir(p, cb));
+    } catch (err) {
+      // Made meanwhile by another export to the same directory: fine.
+      if ((await statOrNull(sftp, p))?.isDirectory()) continue;
+      const code = (err as { code?: number }).code;
+      if (code === PERMISSION_DENIED || code === NO_SUCH_FILE) {
+        throw nonRetryable(
+          Failure.RemoteDirUnwritable,
+          `cannot create ${p} on the target server: ${(err as Error).message}`,
+        );
+      }
+      throw err;
+    }
+  }
+}
+
 /** Re-cuts a byte stream into `size`-byte writes at increasing offsets. */
 async function writeStream(
   body: Readable,
@@ -186,6 +216,7 @@ export async function deliverArchive(
     // Renamed by an attempt that died before recording it: the temporary file is gone, the final one is ours.
     if (row.phase === 'renaming' && !tempStat && finalStat?.size === size) return { remotePath: finalPath };
     if (finalStat && !row.overwrite) throw existsFailure(finalPath);
+    if (!tempStat) await ensureDirectory(sftp, row.directory);
     const checkpoint = Context.current().info.heartbeatDetails as DeliveryCheckpoint | undefined;
     const resumable =
       checkpoint?.tempPath === tempPath && tempStat !== null && tempStat.size >= checkpoint.acked;

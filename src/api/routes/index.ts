@@ -1,5 +1,7 @@
 import type { Router } from 'express';
+import { batchRoutes } from '../batches/routes';
 import type { ApiDeps } from '../deps';
+import { exportRoutes } from '../exports/routes';
 import { jobRoutes } from '../jobs/routes';
 import { serverRoutes } from './servers';
 import { transferRoutes } from './transfers';
@@ -7,5 +9,12 @@ import { uploadRoutes } from './uploads';
 
 /** Every /v1 router, one per resource. Each file owns its paths. */
 export function v1Routes(deps: ApiDeps): Router[] {
-  return [serverRoutes(deps), transferRoutes(deps), uploadRoutes(deps), jobRoutes(deps)];
+  return [
+    serverRoutes(deps),
+    transferRoutes(deps),
+    uploadRoutes(deps),
+    exportRoutes(deps),
+    batchRoutes(deps),
+    jobRoutes(deps),
+  ];
 }
