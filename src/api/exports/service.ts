@@ -33,14 +33,14 @@ export function exportIdFor(clientRequestId: string | undefined): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-function requestHashOf(body: CreateExportBody): string {
+export function requestHashOf(body: CreateExportBody): string {
   const { clientRequestId: _ignored, validator, ...rest } = body;
   const secret = validator?.secret ? createHash('sha256').update(validator.secret).digest('hex') : null;
   const canonical = JSON.stringify({ ...rest, validator: validator ? { ...validator, secret } : null });
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-function normalizeLayout(layout: ExportLayout): ExportLayout {
+export function normalizeLayout(layout: ExportLayout): ExportLayout {
   if (layout.mode === 'strip') return { mode: 'strip', prefix: normalizeKeyPrefix(layout.prefix) };
   if (layout.mode === 'template') checkTemplate(layout.template);
   return layout;
@@ -88,6 +88,41 @@ async function checkRequest(deps: ApiDeps, body: CreateExportBody, layout: Expor
   if (collision) {
     throw new ValidationError(`two objects map to one archive path: "${collision.path}"`, collision);
   }
+}
+
+/** The workflow input of an accepted request (no secrets: the validator's is stored by export ID). */
+export function exportInputOf(
+  body: CreateExportBody,
+  accepted: {
+    exportId: string;
+    clientRequestId?: string;
+    requestHash: string;
+    layout: ExportLayout;
+    directory: string;
+  },
+): ExportInput {
+  const { exportId, clientRequestId, requestHash, layout, directory } = accepted;
+  return {
+    exportId,
+    ...(clientRequestId !== undefined ? { clientRequestId } : {}),
+    requestHash,
+    sources: body.sources,
+    layout,
+    archiveName: body.archiveName,
+    compression: body.compression,
+    ...(body.validator
+      ? {
+          validator: {
+            url: body.validator.url,
+            timeoutSeconds: body.validator.timeoutSeconds,
+            signed: !!body.validator.secret,
+          },
+        }
+      : {}),
+    target: { serverId: body.target.serverId, directory },
+    overwrite: body.overwrite,
+    ...(body.webhookUrl !== undefined ? { webhookUrl: body.webhookUrl } : {}),
+  };
 }
 
 export interface CreatedExport {
@@ -138,27 +173,7 @@ export async function createExport(
       update: {},
     });
   }
-  const input: ExportInput = {
-    exportId,
-    ...(clientRequestId !== undefined ? { clientRequestId } : {}),
-    requestHash,
-    sources: body.sources,
-    layout,
-    archiveName: body.archiveName,
-    compression: body.compression,
-    ...(body.validator
-      ? {
-          validator: {
-            url: body.validator.url,
-            timeoutSeconds: body.validator.timeoutSeconds,
-            signed: !!body.validator.secret,
-          },
-        }
-      : {}),
-    target: { serverId: body.target.serverId, directory },
-    overwrite: body.overwrite,
-    ...(body.webhookUrl !== undefined ? { webhookUrl: body.webhookUrl } : {}),
-  };
+  const input = exportInputOf(body, { exportId, clientRequestId, requestHash, layout, directory });
   try {
     await temporal.workflow.start(WorkflowType.exportArchive, {
       taskQueue: config.TEMPORAL_TASK_QUEUE,

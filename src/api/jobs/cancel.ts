@@ -1,5 +1,7 @@
 import { NotFoundError } from '../../lib/errors';
+import { cancelBatch, findBatch } from '../batches/service';
 import type { ApiDeps } from '../deps';
+import { cancelExport } from '../exports/service';
 import { cancelTransfer } from '../transfers/cancel';
 import { cancelUpload } from '../uploads/cancel';
 import type { JobKind } from './schema';
@@ -16,8 +18,10 @@ const cancellers: Record<JobKind, (deps: ApiDeps, refId: string) => Promise<unkn
     if (!transfer) throw new NotFoundError('transfer', id);
     return await cancelTransfer(deps, transfer);
   },
-  export: () => Promise.reject(new Error('exports are not built yet')),
-  batch: () => Promise.reject(new Error('batches are not built yet')),
+  export: (deps, id) => cancelExport(deps, id),
+  async batch(deps, id) {
+    return await cancelBatch(deps, await findBatch(deps, id));
+  },
 };
 
 export async function cancelJobOfKind(deps: ApiDeps, kind: JobKind, refId: string): Promise<void> {
