@@ -4,6 +4,7 @@ import {
   CancellationScope,
   ChildWorkflowCancellationType,
   condition,
+  ContinueAsNew,
   continueAsNew,
   isCancellation,
   log,
@@ -153,6 +154,8 @@ export async function exportBatch(input: BatchInput): Promise<BatchOutcome> {
     if (error) throw nonRetryable(Failure.BatchExportsFailed, error);
     return { batchId, total, ...counts };
   } catch (err) {
+    // Continuing as new is thrown too; so is the batch's own verdict on its exports.
+    if (err instanceof ContinueAsNew) throw err;
     if (err instanceof ApplicationFailure && err.type === Failure.BatchExportsFailed) throw err;
     const cancelled = isCancellation(err);
     phase = cancelled ? 'cancelling' : 'failing';

@@ -111,7 +111,10 @@ describe('exports: HTTP API', () => {
     );
     assert.equal(got.status, 200);
     assert.equal(got.body.jobId, workflowIds.export(first.body.exportId));
-    const job = await suite.api.call<{ kind: string; resourceId: string }>('GET', `/v1/jobs/${first.body.jobId}`);
+    const job = await suite.api.call<{ kind: string; resourceId: string }>(
+      'GET',
+      `/v1/jobs/${first.body.jobId}`,
+    );
     assert.deepEqual([job.status, job.body.kind, job.body.resourceId], [200, 'export', first.body.exportId]);
 
     const cancelled = await suite.api.call<{ cancelRequested: boolean }>(
