@@ -5,7 +5,8 @@ import { isUniqueViolation } from '../../lib/db';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
 import { WorkflowType, workflowIds, type BatchInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
-import { isRunning, temporalDown } from '../temporal';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { temporalUnavailable } from '../temporal';
 import { prepareBatchExports } from './inputs';
 import type { CreateBatchBody } from './schema';
 
@@ -93,7 +94,9 @@ export async function createBatch(
             args: [input],
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
           })
-          .catch(temporalDown);
+          .catch((err: unknown) => {
+            throw temporalUnavailable('could not start the batch workflow', err);
+          });
         return row;
       },
       { timeout: RECORD_TIMEOUT_MS },
@@ -129,10 +132,22 @@ export async function cancelBatch(deps: ApiDeps, batch: Batch): Promise<{ cancel
   }
   const handle = deps.temporal.workflow.getHandle(batch.workflowId);
   if (await isRunning(handle)) {
-    await handle.cancel().catch(temporalDown);
+    await handle.cancel().catch((err: unknown) => {
+      throw temporalUnavailable('could not cancel the batch workflow', err);
+    });
   } else {
     await closeBatch(deps.db, batch.id, 'cancelled', 'cancelled');
   }
   deps.log.info({ batchId: batch.id }, 'batch cancellation requested');
   return { cancelRequested: true };
+}
+
+/** Whether the workflow runs; Temporal accepts a cancel for one that has closed, and nothing happens. */
+async function isRunning(handle: WorkflowHandle): Promise<boolean> {
+  try {
+    return (await handle.describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw temporalUnavailable('Temporal did not answer', err);
+  }
 }
