@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { isS3NotFound } from '../../src/lib/s3';
 import {
   exportDir,
   fetchOverSftp,
@@ -18,7 +20,7 @@ import { withWorker } from '../helpers/worker';
 
 const MiB = 1024 * 1024;
 
-describe('exports: SFTP server restarts during delivery', () => {
+describe('exports: SFTP server restarts and cancellation during delivery', () => {
   const suite = useExportSuite('exports-sshd-restart', { EXPORT_MEMORY_MIB: '24', LOG_LEVEL: 'error' });
   let sshd: Awaited<ReturnType<typeof startPrivateSshd>>;
   before(async () => {
@@ -66,6 +68,42 @@ describe('exports: SFTP server restarts during delivery', () => {
       } finally {
         rmSync(local, { force: true });
       }
+    });
+  });
+
+  it('cancels a running delivery promptly and removes the temporary file and the staged zip', async () => {
+    const key = `${suite.prefix}cancel/big.bin`;
+    await putObjects(suite.deps.s3, suite.deps.config.FERRY_BUCKET, [{ key, body: randomBytes(96 * MiB) }]);
+    const dir = exportDir();
+    await withWorker(suite.deps, suite.taskQueue, async () => {
+      const res = await suite.api.call<{ exportId: string; jobId: string }>('POST', '/v1/exports', {
+        json: {
+          sources: { bucket: suite.deps.config.FERRY_BUCKET, keys: [key] },
+          archiveName: 'cancel.zip',
+          target: { serverId: suite.server.id, directory: dir.relative },
+        },
+      });
+      assert.equal(res.status, 202, res.text);
+      await waitFor(
+        'the delivery to have started writing',
+        () => remoteListing(dir.local).some((f) => f.endsWith('.ferry-part')),
+        {
+          timeoutMs: 120_000,
+          intervalMs: 20,
+        },
+      );
+      const cancel = await suite.api.call('DELETE', `/v1/exports/${res.body.exportId}`);
+      assert.equal(cancel.status, 202, cancel.text);
+      const done = await settledExport(suite.api, res.body.exportId);
+      assert.equal(done.status, 'cancelled');
+      await assert.rejects(suite.deps.temporal.workflow.getHandle(res.body.jobId).result());
+      assert.deepEqual(remoteListing(dir.local), [], 'no temporary and no final file');
+      const row = await suite.deps.db.export.findUniqueOrThrow({ where: { id: res.body.exportId } });
+      await assert.rejects(
+        suite.deps.s3.send(new HeadObjectCommand({ Bucket: row.bucket, Key: row.stagingKey ?? '' })),
+        (err) => isS3NotFound(err),
+        'the staged zip is removed',
+      );
     });
   });
 });
