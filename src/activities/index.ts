@@ -1,4 +1,6 @@
+import { createBatchActivities } from './batches';
 import type { ActivityDeps } from './deps';
+import { createExportActivities } from './exports';
 import { createHealthActivities } from './health';
 import { createScanActivities } from './scan';
 import { createTransferActivities } from './transfer';
@@ -13,6 +15,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createScanActivities(deps),
     ...createTransferActivities(deps),
     ...createUploadActivities(deps),
+    ...createExportActivities(deps),
+    ...createBatchActivities(deps),
   };
 }
 

@@ -56,6 +56,30 @@ export const Failure = {
   /** The upload ended without an object (the workflow's own failure). */
   UploadFailed: 'UploadFailed',
 
+  // Exports
+  /** The export's sources match no object (or a listed key is missing). */
+  ExportSourcesEmpty: 'ExportSourcesEmpty',
+  /** Two objects map to one path inside the archive, or a path escapes it. */
+  LayoutCollision: 'LayoutCollision',
+  /** An object changed (ETag) or vanished between resolving the sources and zipping it. */
+  ExportSourceChanged: 'ExportSourceChanged',
+  /** The validator rejected the archive (4xx); its reasons are on the export. */
+  ValidatorRejected: 'ValidatorRejected',
+  /** A file of the archive's final name exists on the target and the request did not say overwrite. */
+  RemoteFileExists: 'RemoteFileExists',
+  /** The target directory cannot be written (missing, permission denied). */
+  RemoteDirUnwritable: 'RemoteDirUnwritable',
+  /** The export row is gone or not in a state its workflow can work on. */
+  InvalidExport: 'InvalidExport',
+  /** The export ended without delivering (the workflow's own failure). */
+  ExportFailed: 'ExportFailed',
+
+  // Batches
+  /** The batch row is gone, or never appeared (its request was not committed). */
+  BatchMissing: 'BatchMissing',
+  /** Some exports of the batch failed (the batch ran all of them). */
+  BatchExportsFailed: 'BatchExportsFailed',
+
   // Outbound calls
   /** The webhook receiver rejected the call (4xx other than 408/429). */
   WebhookRejected: 'WebhookRejected',

@@ -3,3 +3,5 @@ export { healthCheck } from './health';
 export { uploadLifecycle } from './upload';
 export { scanServer } from './scan';
 export { transferFile } from './transfer';
+export { exportArchive, exportStagingCleanup } from './export';
+export { exportBatch } from './batch';

@@ -62,6 +62,8 @@ export interface UploadsApi {
     order?: number[],
   ): Promise<{ id: string; jobId: string }>;
   waitForStatus(id: string, statuses: string[], timeoutMs?: number): Promise<UploadBody>;
+  /** GET /v1/jobs/:id: the upload's job as the jobs API shows it. */
+  job(jobId: string): Promise<{ kind: string; status: string; workflow: { status: string } | null }>;
   /** Stops the server and terminates the workflows of uploads this API created that still run. */
   close(): Promise<void>;
 }
@@ -134,6 +136,11 @@ export async function startUploadsApi(deps: TestDeps): Promise<UploadsApi> {
       if (done.status !== 202)
         throw new Error(`complete answered ${done.status}: ${JSON.stringify(done.body)}`);
       return { id, jobId: done.body.jobId };
+    },
+    async job(jobId) {
+      const res = await fetch(`${url}/v1/jobs/${jobId}`, { headers: auth });
+      if (res.status !== 200) throw new Error(`GET job ${jobId} answered ${res.status}: ${await res.text()}`);
+      return (await res.json()) as Awaited<ReturnType<UploadsApi['job']>>;
     },
     async waitForStatus(id, statuses, timeoutMs = 60_000) {
       return await waitFor(

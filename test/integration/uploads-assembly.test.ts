@@ -197,7 +197,7 @@ describe('uploads: assembly into one object', () => {
         await assertNoStagedLeft(deps, id);
         const hook = await waitFor('the webhook', () => receiver.hooks[0]);
         assert.equal((JSON.parse(hook.body) as { event: string }).event, 'upload.failed');
-        const job = await deps.db.job.findUniqueOrThrow({ where: { workflowId: done.jobId } });
+        const job = await api.job(done.jobId);
         assert.deepEqual([job.kind, job.status], ['upload', 'failed']);
       });
     } finally {

@@ -129,8 +129,8 @@ describe('uploads: expiry and cancellation', () => {
       assert.equal(await objectExists(deps, key), false);
       assert.equal(await openMultipartUploads(deps, key), 0);
       assert.deepEqual(await stagedKeys(deps, id), []);
-      const job = await deps.db.job.findUniqueOrThrow({ where: { workflowId: jobId } });
-      assert.equal(job.status, 'cancelled');
+      const job = await api.job(jobId);
+      assert.deepEqual([job.status, job.workflow?.status], ['cancelled', 'CANCELLED']);
       assert.equal((await api.call('POST', `/v1/uploads/${id}/complete`)).status, 409);
     });
   });

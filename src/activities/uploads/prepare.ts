@@ -2,7 +2,7 @@ import { type ApplicationFailure, Context } from '@temporalio/activity';
 import type { Upload } from '../../generated/prisma/client';
 import { abortUpload, createMultipartUpload, isUploadOpen } from '../../lib/s3';
 import { listStaged, stagingPrefix } from '../../lib/upload-staging';
-import { Failure, nonRetryable, workflowIds } from '../../workflows/contract';
+import { Failure, nonRetryable } from '../../workflows/contract';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads } from '../lost-uploads';
 import { finalMetadata } from './final-object';
@@ -72,20 +72,7 @@ export function createPrepareActivities({ db, s3, config, log }: ActivityDeps) {
     // means the database lost that request's commit (made without waiting for
     // the disk, api/uploads/manifest.ts): the signal stands, and the manifest
     // is validated below whatever the row said.
-    const moved = await transitionUpload(db, uploadId, ['queued', 'receiving'], 'processing');
-    if (moved) {
-      const workflowId = workflowIds.upload(uploadId);
-      await db.job.upsert({
-        where: { workflowId },
-        create: {
-          kind: 'upload',
-          workflowId,
-          refId: uploadId,
-          status: 'running',
-        },
-        update: {},
-      });
-    }
+    await transitionUpload(db, uploadId, ['queued', 'receiving'], 'processing');
     const upload = await db.upload.findUnique({ where: { id: uploadId } });
     if (!upload) throw nonRetryable(Failure.UploadMissing, `upload ${uploadId} does not exist`);
     if (upload.status !== 'processing') {

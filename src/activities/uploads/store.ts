@@ -1,18 +1,11 @@
-import type { JobStatus, Prisma, UploadStatus } from '../../generated/prisma/client';
+import type { Prisma, UploadStatus } from '../../generated/prisma/client';
 import type { Db } from '../../lib/db';
 import type { ManifestChunk } from './plan';
 
-const JOB_STATUS: Partial<Record<UploadStatus, JobStatus>> = {
-  processing: 'running',
-  completed: 'completed',
-  failed: 'failed',
-  cancelled: 'cancelled',
-};
-
 /**
- * Moves the Upload row from one of `from` to `to`, and its Job row along, in
- * one transaction. Returns false when the row was not in `from`: this
- * conditional update arbitrates races (complete vs expiry, cancel vs finish).
+ * Moves the Upload row from one of `from` to `to` (its job, the view "Job",
+ * follows). Returns false when the row was not in `from`: this conditional
+ * update arbitrates races (complete vs expiry, cancel vs finish).
  */
 export async function transitionUpload(
   db: Db,
@@ -21,25 +14,11 @@ export async function transitionUpload(
   to: UploadStatus,
   data: Omit<Prisma.UploadUpdateManyMutationInput, 'status'> = {},
 ): Promise<boolean> {
-  const jobStatus = JOB_STATUS[to];
-  return await db.$transaction(async (tx) => {
-    const changed = await tx.upload.updateMany({
-      where: { id: uploadId, status: { in: from } },
-      data: { ...data, status: to },
-    });
-    if (changed.count === 0) return false;
-    if (jobStatus) {
-      await tx.job.updateMany({
-        where: { kind: 'upload', refId: uploadId },
-        data: {
-          status: jobStatus,
-          error: typeof data.error === 'string' ? data.error : null,
-          finishedAt: jobStatus === 'running' ? null : new Date(),
-        },
-      });
-    }
-    return true;
+  const changed = await db.upload.updateMany({
+    where: { id: uploadId, status: { in: from } },
+    data: { ...data, status: to },
   });
+  return changed.count > 0;
 }
 
 export async function loadManifest(db: Db, uploadId: string): Promise<ManifestChunk[]> {

@@ -1,5 +1,8 @@
 import type { Router } from 'express';
+import { batchRoutes } from '../batches/routes';
 import type { ApiDeps } from '../deps';
+import { exportRoutes } from '../exports/routes';
+import { jobRoutes } from '../jobs/routes';
 import { serverRoutes } from '../servers/routes';
 import { transferRoutes } from '../transfers/routes';
 import { uploadRoutes } from '../uploads/routes';
@@ -9,5 +12,12 @@ import { uploadRoutes } from '../uploads/routes';
  * src/api/<resource>/{routes,service,schema,present}.ts; add its router here.
  */
 export function v1Routes(deps: ApiDeps): Router[] {
-  return [serverRoutes(deps), transferRoutes(deps), uploadRoutes(deps)];
+  return [
+    serverRoutes(deps),
+    transferRoutes(deps),
+    uploadRoutes(deps),
+    exportRoutes(deps),
+    batchRoutes(deps),
+    jobRoutes(deps),
+  ];
 }

@@ -1,40 +1,9 @@
-import { ValidationError } from '../../lib/errors';
+import { decodeKeyset, encodeKeyset, type Keyset } from '../cursor';
 import { UUID } from '../params';
 
-/**
- * Keyset pagination over transfers, newest first. The cursor is opaque to
- * clients: base64url of the last row's (createdAt, id), which is stable while
- * rows are added (no skipped or repeated rows, unlike offsets).
- */
-export interface TransferCursor {
-  createdAt: Date;
-  id: string;
-}
+/** Keyset pagination over transfers (src/api/cursor.ts): the last row's (createdAt, id). */
+export type TransferCursor = Keyset;
 
-export function encodeCursor(row: TransferCursor): string {
-  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
-}
+export const encodeCursor = (row: TransferCursor): string => encodeKeyset(row);
 
-export function decodeCursor(cursor: string): TransferCursor {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2) {
-      const [at, id] = parsed as unknown[];
-      const createdAt = new Date(typeof at === 'string' ? at : NaN);
-      if (plausible(createdAt) && typeof id === 'string' && UUID.test(id)) {
-        return { createdAt, id };
-      }
-    }
-  } catch (err) {
-    if (!(err instanceof SyntaxError)) throw err;
-  }
-  throw new ValidationError('invalid query', [
-    { path: 'cursor', message: 'is not a cursor this API returned' },
-  ]);
-}
-
-/** Rows are created now; any other date (e.g. beyond PostgreSQL's range) is a forged cursor. */
-function plausible(date: Date): boolean {
-  const year = date.getUTCFullYear();
-  return !Number.isNaN(year) && year >= 2000 && year <= 9999;
-}
+export const decodeCursor = (cursor: string): TransferCursor => decodeKeyset(cursor, (id) => UUID.test(id));

@@ -89,18 +89,13 @@ export function missingChunks(received: number[], chunkCount?: number): number[]
 }
 
 /**
- * Judges the manifest whole and moves the upload to `queued` (with its Job
- * row). Returns the status afterwards: a repeated `complete` finds the upload
+ * Judges the manifest whole and moves the upload to `queued` (from then on
+ * it is a job: the view "Job"). Returns the status afterwards: a repeated `complete` finds the upload
  * queued or further along and changes nothing. Few statements, because
  * `complete` must answer within milliseconds; the chunks are read after the
  * lock is held, so a chunk committed meanwhile is seen.
  */
-export async function queueUpload(
-  db: Db,
-  uploadId: string,
-  workflowId: string,
-  chunkCount?: number,
-): Promise<UploadStatus> {
+export async function queueUpload(db: Db, uploadId: string, chunkCount?: number): Promise<UploadStatus> {
   return await db.$transaction(async (tx) => {
     // `complete` must answer at once, and a commit that waits for the disk
     // (fsync) takes tens of milliseconds now and then. Not waiting is safe
@@ -129,13 +124,7 @@ export async function queueUpload(
         receivedBytes: Number(total),
       });
     }
-    await tx.$executeRaw`
-      WITH queued AS (
-        UPDATE "Upload" SET status = 'queued', "updatedAt" = now() WHERE id = ${uploadId}::uuid RETURNING id
-      )
-      INSERT INTO "Job" (id, kind, "workflowId", "refId", status, "updatedAt")
-      SELECT gen_random_uuid(), 'upload', ${workflowId}, ${uploadId}, 'queued', now() FROM queued
-      ON CONFLICT ("workflowId") DO NOTHING`;
+    await tx.$executeRaw`UPDATE "Upload" SET status = 'queued', "updatedAt" = now() WHERE id = ${uploadId}::uuid`;
     return 'queued';
   });
 }

@@ -141,7 +141,7 @@ export function createUploadService({ config, db, s3, temporal, log }: ApiDeps) 
   /** Queues the upload and signals its workflow; returns the status afterwards. */
   async function complete(id: string, chunkCount: number | undefined, timing: ServerTiming) {
     const workflowId = workflowIds.upload(id);
-    const status = await timing.measure('db', () => queueUpload(db, id, workflowId, chunkCount));
+    const status = await timing.measure('db', () => queueUpload(db, id, chunkCount));
     // Signalled on every complete while queued: a repeat heals a signal lost to a crash.
     if (status === 'queued') {
       await timing.measure('temporal', () =>
