@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startProcess } from './processes';
 import { repoRoot } from './paths';
-import { workflowBundle } from './worker';
+import { workflowBundle } from './workflows';
 
 /**
  * A Ferry worker in a child process, for tests that kill it (SIGKILL) and

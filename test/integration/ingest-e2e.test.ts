@@ -8,7 +8,8 @@ import { listKeys, writeTree } from '../helpers/ingest-tree';
 import { quiesceScans, registerServer } from '../helpers/servers';
 import { useIngestApi } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 const MiB = 1024 * 1024;
 

@@ -11,7 +11,8 @@ import { objectSha256 } from '../helpers/ingest-fixtures';
 import { listKeys, removeTree, writeTree } from '../helpers/ingest-tree';
 import { activitySpans, quiesceScans, registerServer, cleanupServer } from '../helpers/servers';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 const MiB = 1024 * 1024;
 

@@ -9,7 +9,8 @@ import { nextScheduledScan, quiesceScans, registerServer, serverBody } from '../
 import { writeRemoteFile } from '../helpers/sftp';
 import { useIngestApi } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 const MIN_AGE_SECONDS = 10;
 

@@ -19,7 +19,8 @@ import {
 } from '../helpers/ingest-fixtures';
 import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 /** `client`, recording the IDs of the workflows it describes. */
 function recordingDescribes(client: Client): { temporal: Client; described: string[] } {

@@ -18,7 +18,8 @@ import {
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
 import { startWebhookReceiver } from '../helpers/webhook-receiver';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 const MiB = 1024 * 1024;
 const SECRET = 'whsec-test';

@@ -18,7 +18,8 @@ import {
 import { withDbHook } from '../helpers/deps';
 import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 
 const MiB = 1024 * 1024;

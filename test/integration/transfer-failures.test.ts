@@ -15,7 +15,8 @@ import {
 } from '../helpers/ingest-fixtures';
 import { withDbHook } from '../helpers/deps';
 import { useTransferDeps } from '../helpers/suite';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 import type { Transfer } from '../../src/generated/prisma/client';
 import { createS3, isS3NotFound } from '../../src/lib/s3';
 

@@ -19,7 +19,8 @@ import {
   type NoConditionalWritesStore,
   startNoConditionalWritesStore,
 } from '../helpers/no-conditional-writes';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 /**
  * A file of one part is stored with `PutObject` + `If-None-Match: *`, so an

@@ -14,7 +14,8 @@ import {
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
 import { useTransferDeps } from '../helpers/suite';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 const MiB = 1024 * 1024;
 

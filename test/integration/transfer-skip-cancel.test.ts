@@ -19,7 +19,8 @@ import {
 import { createTestDeps, withDbHook } from '../helpers/deps';
 import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 const MiB = 1024 * 1024;
 

@@ -14,7 +14,8 @@ import { withDbHook } from '../helpers/deps';
 import { startPrivateSshd } from '../helpers/private-sshd';
 import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 const MiB = 1024 * 1024;
 

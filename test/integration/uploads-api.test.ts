@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
 import { TEST_TOKEN } from '../helpers/env';
 import { chunksOf, MiB, sha256, stagedKeys, startUploadsApi, type UploadsApi } from '../helpers/uploads';
-import { taskQueueFor } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 /**
  * The HTTP contract of /v1/uploads. No worker polls this file's task queue:

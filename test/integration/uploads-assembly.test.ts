@@ -21,7 +21,8 @@ import {
   type UploadsApi,
 } from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 const WEBHOOK_SECRET = 'uploads-webhook-secret';
 

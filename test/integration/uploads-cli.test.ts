@@ -11,7 +11,8 @@ import { TEST_TOKEN } from '../helpers/env';
 import { repoRoot } from '../helpers/paths';
 import { MiB, objectDigest, sha256, startUploadsApi, type UploadsApi } from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 const ferryBin = path.join(repoRoot, 'bin/ferry.js');
 

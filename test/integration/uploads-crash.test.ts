@@ -12,7 +12,7 @@ import {
 } from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
-import { taskQueueFor } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 describe('uploads: a worker killed during assembly', () => {
   const taskQueue = taskQueueFor('uploads-crash');

@@ -12,7 +12,8 @@ import {
   type UploadsApi,
 } from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 describe('uploads: expiry and cancellation', () => {
   const taskQueue = taskQueueFor('uploads-lifecycle');

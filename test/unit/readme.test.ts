@@ -72,7 +72,7 @@ function appRoutes(app: Express): string[] {
 
 describe('README', () => {
   it('documents every configuration setting with its default', () => {
-    const rows = new Map(tableRows(/^\|\s*`[A-Z][A-Z0-9_]+`\s*\|/).map(([name, def]) => [name, def]));
+    const rows = new Map(tableRows(/^\|\s*`[A-Z][A-Z0-9_]+`\s*\|/).map(([name, def]) => [name ?? '', def]));
     const documented = [...rows.keys()].map((name) => name.replace(/`/g, ''));
     assert.deepEqual([...documented].sort(), [...configKeys].sort());
 
