@@ -1,14 +1,9 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  Runtime,
-  Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Activities } from '../../src/activities';
 import { repoRoot } from './paths';
@@ -19,15 +14,55 @@ import { waitFor } from './wait';
  * with stub activities, and nothing else (no MinIO, sshd or PostgreSQL).
  */
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Every file of a tree, sorted, for a content hash. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]))
+    .sort();
+}
 
-/** Workflows are bundled once per test process (webpack takes seconds). */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
-  return bundle;
+/**
+ * Where the workflow bundle of the current sources is cached: named after a
+ * hash of src/ and the lock file, so any change to the code or the SDK makes
+ * a new one, and the test files of one run (each its own process) bundle once.
+ */
+function bundleCacheFile(): string {
+  const hash = createHash('sha256');
+  for (const file of [...filesUnder(path.join(repoRoot, 'src')), path.join(repoRoot, 'package-lock.json')]) {
+    hash.update(path.relative(repoRoot, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  return path.join(repoRoot, '.ferry/cache', `workflows-${hash.digest('hex').slice(0, 16)}.js`);
+}
+
+let bundlePath: Promise<string> | undefined;
+
+/** The path of the workflow bundle (webpack takes seconds, so it is built once and cached on disk). */
+export function workflowBundlePath(): Promise<string> {
+  bundlePath ??= (async () => {
+    const file = bundleCacheFile();
+    if (existsSync(file)) return file;
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      logger: new DefaultLogger('WARN'),
+    });
+    mkdirSync(path.dirname(file), { recursive: true });
+    // Written aside and renamed: a test file running at the same time never reads half a bundle.
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, code);
+    renameSync(partial, file);
+    for (const old of readdirSync(path.dirname(file))) {
+      if (/^workflows-[0-9a-f]+\.js$/.test(old) && old !== path.basename(file)) {
+        rmSync(path.join(path.dirname(file), old), { force: true });
+      }
+    }
+    return file;
+  })();
+  return bundlePath;
+}
+
+/** The workflow bundle, as Worker.create takes it. */
+export async function workflowBundle(): Promise<{ codePath: string }> {
+  return { codePath: await workflowBundlePath() };
 }
 
 /** A task queue of its own for each test, named after it. */
