@@ -20,8 +20,8 @@ describe('scanServer: one scan per server at a time', () => {
         await gate.pass();
         return { listed: 3, young: 0, rejected: 0, newVersions: 3, pending: 3 };
       },
-      sweepAbandonedTransfers: async () => ({ abandoned: 0 }),
-      startTransfers: async () => ({ started: 3, alreadyStarted: 0, nextCursor: null }),
+      sweepAbandonedTransfers: () => ({ abandoned: 0 }),
+      startTransfers: () => ({ started: 3, alreadyStarted: 0, nextCursor: null }),
     };
     const client = env().client;
     const { scheduled, running } = await withStubWorker(env(), taskQueue, activities, async () => {

@@ -37,10 +37,10 @@ function transferStubs(gated: 'transferToS3' | 'applyAfterTransfer', gate: Retur
       if (gated === 'applyAfterTransfer') await gate.pass();
       return { action: 'move' };
     },
-    markTransfer: async ({ status }: { status: string }) => {
+    markTransfer: ({ status }: { status: string }) => {
       calls.marks.push(status);
     },
-    notifyTransfer: async ({ event }: { event: string }) => {
+    notifyTransfer: ({ event }: { event: string }) => {
       calls.webhooks.push(event);
     },
   };

@@ -14,15 +14,15 @@ const plan: AssemblyPlan = { size: 0, parts: 0, multipartUploadId: null, batches
 function uploadStubs(expire: boolean) {
   const calls = { expire: 0, prepare: 0, finish: 0, abandon: [] as string[] };
   const activities: StubActivities = {
-    expireUpload: async () => {
+    expireUpload: () => {
       calls.expire++;
       return expire;
     },
-    prepareUploadAssembly: async () => {
+    prepareUploadAssembly: () => {
       calls.prepare++;
       return plan;
     },
-    finishUploadAssembly: async ({ uploadId }: { uploadId: string }): Promise<UploadOutcome> => {
+    finishUploadAssembly: ({ uploadId }: { uploadId: string }): UploadOutcome => {
       calls.finish++;
       const assembly = {
         parts: 0,
@@ -36,10 +36,10 @@ function uploadStubs(expire: boolean) {
       };
       return { uploadId, status: 'completed', bucket: 'b', key: 'k', size: 0, sha256: null, assembly };
     },
-    abandonUpload: async ({ status }: { status: string }) => {
+    abandonUpload: ({ status }: { status: string }) => {
       calls.abandon.push(status);
     },
-    notifyUpload: async () => true,
+    notifyUpload: () => true,
   };
   return { calls, activities };
 }
