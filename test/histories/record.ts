@@ -6,11 +6,11 @@
  *   bash scripts/services.sh up && npx tsx test/histories/record.ts
  * Together the histories cover both paths of every `patched()` in src/workflows.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { Server } from '../../src/generated/prisma/client';
 import { workflowIds } from '../../src/workflows/contract';
 import type { scanServer } from '../../src/workflows/scan';
@@ -30,14 +30,22 @@ import { writeRemoteFile } from '../helpers/sftp';
 import { chunksOf, MiB, sha256, startUploadsApi } from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
 import { withWorker } from '../helpers/worker';
-import { taskQueueFor } from '../helpers/workflows';
+import { taskQueueFor, temporalBinary } from '../helpers/workflows';
 
 const dir = __dirname;
 
-async function save(client: Client, name: string, workflowId: string, runId?: string): Promise<void> {
-  const handle: WorkflowHandle = client.workflow.getHandle(workflowId, runId);
+/**
+ * Waits for the run to close, then saves its history as the `temporal` CLI
+ * prints it (`workflow show --output json`), the JSON form replay reads.
+ */
+async function save(deps: TestDeps, name: string, workflowId: string, runId?: string): Promise<void> {
+  const handle: WorkflowHandle = deps.temporal.workflow.getHandle(workflowId, runId);
   await handle.result().catch(() => undefined);
-  writeFileSync(path.join(dir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+  const args = ['workflow', 'show', '--address', deps.config.TEMPORAL_ADDRESS, '-w', workflowId];
+  const json = execFileSync(temporalBinary(), [...args, ...(runId ? ['-r', runId] : []), '--output', 'json']);
+  // The workflow ID is not in the events, and workflow code may depend on it (scanServer does).
+  const history = JSON.parse(json.toString()) as { events: unknown[] };
+  writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ workflowId, events: history.events }));
   console.log(`recorded ${name} (${workflowId})`);
 }
 
@@ -65,7 +73,7 @@ async function recordIngest(deps: TestDeps, taskQueue: string): Promise<void> {
     });
     const result = await scan.result();
     if (result.started !== 2) throw new Error(`the scan started ${result.started} transfers, not 2`);
-    await save(deps.temporal, 'scan-server', scan.workflowId, scan.firstExecutionRunId);
+    await save(deps, 'scan-server', scan.workflowId, scan.firstExecutionRunId);
     for (const [rel, name] of [
       ['small.csv', 'transfer-local-move'],
       ['large.bin', 'transfer-heartbeated-move'],
@@ -73,7 +81,7 @@ async function recordIngest(deps: TestDeps, taskQueue: string): Promise<void> {
       const transfer = await waitFor(`transfer of ${rel}`, () =>
         deps.db.transfer.findFirst({ where: { serverId: server.id, remotePath: `${remoteDir}/${rel}` } }),
       );
-      await save(deps.temporal, name, transfer.workflowId);
+      await save(deps, name, transfer.workflowId);
     }
     // A scheduled run: it runs the canonical scan as its child.
     const schedule = deps.temporal.schedule.getHandle(workflowIds.scanSchedule(server.id));
@@ -82,7 +90,7 @@ async function recordIngest(deps: TestDeps, taskQueue: string): Promise<void> {
     await nextScheduledScan(deps.temporal, server.id, since);
     const run = (await schedule.describe()).info.recentActions.at(-1)?.action.workflow;
     if (!run) throw new Error('no scheduled scan ran');
-    await save(deps.temporal, 'scan-scheduled', run.workflowId, run.firstExecutionRunId);
+    await save(deps, 'scan-scheduled', run.workflowId, run.firstExecutionRunId);
   } finally {
     await cleanupServer(api, deps, server.id, taskQueue);
     await removeTree(deps.s3, { ...server, remoteDir } as unknown as Server);
@@ -97,7 +105,7 @@ async function recordFailedTransfer(deps: TestDeps, taskQueue: string): Promise<
   const row = await createTransferRow(deps, server, 'gone.csv');
   rmSync(localPathOf(server, 'gone.csv'));
   const handle = await startTransfer(deps, row, taskQueue);
-  await save(deps.temporal, 'transfer-failed', handle.workflowId);
+  await save(deps, 'transfer-failed', handle.workflowId);
   await deps.db.server.delete({ where: { id: server.id } });
 }
 
@@ -109,11 +117,11 @@ async function recordUploads(deps: TestDeps): Promise<void> {
     const whole = sha256(Buffer.concat(chunks));
     const { id } = await api.send({ filename: 'replay.bin', sha256: whole }, chunks);
     await api.waitForStatus(id, ['completed']);
-    await save(deps.temporal, 'upload-completed', workflowIds.upload(id));
+    await save(deps, 'upload-completed', workflowIds.upload(id));
 
     const created = await api.call('POST', '/v1/uploads', { filename: 'expires.bin', ttlSeconds: 1 });
     await api.waitForStatus(created.body.uploadId, ['expired']);
-    await save(deps.temporal, 'upload-expired', workflowIds.upload(created.body.uploadId));
+    await save(deps, 'upload-expired', workflowIds.upload(created.body.uploadId));
   } finally {
     await api.close();
   }
