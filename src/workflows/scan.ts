@@ -65,7 +65,7 @@ const { sweepAbandonedTransfers } = proxyActivities<Activities>({
   },
 });
 
-const none = (): ScanTotals => ({
+const emptyTotals = (): ScanTotals => ({
   listed: 0,
   young: 0,
   rejected: 0,
@@ -77,7 +77,7 @@ const none = (): ScanTotals => ({
 });
 
 /**
- * One scan of one server (PRODUCT.md §1.1): list and record new stable file
+ * One scan of one server (docs/ingest.md): list and record new stable file
  * versions (one activity, which returns counts only), settle transfers whose
  * workflow ended without recording it (activities/scan/sweep.ts), then start their
  * transfer workflows a page at a time, continuing as new every few pages so
@@ -92,7 +92,7 @@ export async function scanServer(input: ScanInput): Promise<ScanResult> {
   const { serverId } = input;
   if (workflowInfo().workflowId !== workflowIds.scan(serverId)) return await runCanonicalScan(serverId);
 
-  const totals = input.totals ?? none();
+  const totals = input.totals ?? emptyTotals();
   let phase = input.cursor === undefined ? 'listing' : 'starting transfers';
   setHandler(progressQuery, (): Progress => ({
     done: totals.started + totals.alreadyStarted,
@@ -140,7 +140,7 @@ async function runCanonicalScan(serverId: string): Promise<ScanResult> {
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
-      return { serverId, outcome: 'skipped', ...none() };
+      return { serverId, outcome: 'skipped', ...emptyTotals() };
     throw err;
   }
 }

@@ -11,7 +11,7 @@ export async function withWorker<T>(deps: TestDeps, taskQueue: string, fn: () =>
     const worker = await createFerryWorker(deps, {
       connection,
       taskQueue,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: await workflowBundle(deps.config.payloadKeys.length > 0),
     });
     return await worker.runUntil(fn());
   } finally {
