@@ -27,10 +27,11 @@ import {
 import { removeTree } from '../helpers/ingest-tree';
 import { cleanupServer, nextScheduledScan, registerServer } from '../helpers/servers';
 import { writeRemoteFile } from '../helpers/sftp';
-import { chunksOf, MiB, sha256, startUploadsApi } from '../helpers/uploads';
+import { chunksOf, sha256, startUploadsApi } from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
 import { withWorker } from '../helpers/worker';
 import { taskQueueFor, temporalBinary } from '../helpers/workflows';
+import { MiB } from '../../src/lib/units';
 
 const dir = __dirname;
 

@@ -8,9 +8,9 @@ import type { ApiDeps } from '../../src/api/deps';
 import { ConfigError, configKeys, loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/lib/logger';
 import { repoRoot } from '../helpers/paths';
+import { MiB } from '../../src/lib/units';
 
 const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-const MiB = 1024 * 1024;
 
 /** The cells of the README table rows whose first cell is a backquoted name. */
 function tableRows(pattern: RegExp): string[][] {
