@@ -36,8 +36,8 @@ import { waitFor } from '../test/helpers/wait';
 import { startWorkerProcess } from '../test/helpers/worker-process';
 import { cpuSeconds, cpuSecondsOfCommand, reapedChildrenCpuSeconds, servicePid } from './cpu';
 import { measureTemporalFloor } from './floor/measure';
+import { MiB } from '../src/lib/units';
 
-const MiB = 1024 * 1024;
 const BUCKET = 'ferry-bench';
 const SMALL_FILES = 1000;
 const SMALL_SIZE = 64 * 1024;

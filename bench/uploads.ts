@@ -28,9 +28,8 @@ import { servicesEnv } from '../test/helpers/env';
 import { repoRoot } from '../test/helpers/paths';
 import { freePort, startProcess } from '../test/helpers/processes';
 import { waitFor } from '../test/helpers/wait';
+import { MiB, GiB } from '../src/lib/units';
 
-const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
 const TOKEN = 'bench-token';
 const run = Date.now().toString(36);
 const env: NodeJS.ProcessEnv = {

@@ -9,7 +9,14 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { progressQuery, workflowIds, type Progress, type ScanInput, type ScanTotals } from './contract';
+import {
+  NON_RETRYABLE_TYPES,
+  progressQuery,
+  workflowIds,
+  type Progress,
+  type ScanInput,
+  type ScanTotals,
+} from './contract';
 
 export interface ScanResult extends ScanTotals {
   serverId: string;
@@ -29,18 +36,33 @@ const PAGES_PER_RUN = 10;
 const { listServerFiles } = proxyActivities<Activities>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+  },
 });
 
 const { startTransfers } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+  },
 });
 
 const { sweepAbandonedTransfers } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+  },
 });
 
 const emptyTotals = (): ScanTotals => ({

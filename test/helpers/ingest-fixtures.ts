@@ -10,7 +10,6 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Prisma, Server, Transfer } from '../../src/generated/prisma/client';
 import { joinKey } from '../../src/lib/keys';
@@ -117,20 +116,6 @@ export async function startTransfer(
   const outcome = await startTransferWorkflow(deps.temporal, options, row);
   if (outcome !== 'started') throw new Error(`${row.workflowId} was already started`);
   return deps.temporal.workflow.getHandle<typeof transferFile>(row.workflowId);
-}
-
-/** SHA-256 of an object, streamed back from storage. */
-export async function objectSha256(deps: TestDeps, bucket: string, key: string): Promise<string> {
-  const out = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const hash = createHash('sha256');
-  for await (const chunk of out.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
-  return hash.digest('hex');
-}
-
-/** Multipart uploads still open under a key (there must be none once a transfer ends). */
-export async function openUploads(deps: TestDeps, bucket: string, key: string): Promise<string[]> {
-  const out = await deps.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
-  return (out.Uploads ?? []).filter((u) => u.Key === key).map((u) => u.UploadId ?? '');
 }
 
 export async function transferRow(deps: TestDeps, id: string): Promise<Transfer> {

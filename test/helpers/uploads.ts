@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import express from 'express';
 import { createApp } from '../../src/api/app';
 import { isS3NotFound } from '../../src/lib/s3';
@@ -13,8 +12,6 @@ import type { AssemblyStats } from '../../src/activities/uploads/types';
 import type { TestDeps } from './deps';
 import { TEST_TOKEN } from './env';
 import { waitFor } from './wait';
-
-export const MiB = 1024 * 1024;
 
 export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -170,18 +167,6 @@ export function chunksOf(count: number, size: number): Buffer[] {
   return Array.from({ length: count }, () => randomBytes(size));
 }
 
-/** SHA-256 and size of an object's content, streamed. */
-export async function objectDigest(deps: TestDeps, key: string): Promise<{ sha256: string; size: number }> {
-  const got = await deps.s3.send(new GetObjectCommand({ Bucket: deps.config.FERRY_BUCKET, Key: key }));
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const buf of got.Body as Readable) {
-    hash.update(buf as Buffer);
-    size += (buf as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), size };
-}
-
 export async function objectExists(deps: TestDeps, key: string): Promise<boolean> {
   try {
     await deps.s3.send(new HeadObjectCommand({ Bucket: deps.config.FERRY_BUCKET, Key: key }));
@@ -209,12 +194,4 @@ export async function assertNoStagedLeft(deps: TestDeps, uploadId: string): Prom
     async () => (await stagedKeys(deps, uploadId)).length === 0,
     { timeoutMs: 10_000 },
   );
-}
-
-/** Multipart uploads still open on a key. */
-export async function openMultipartUploads(deps: TestDeps, key: string): Promise<number> {
-  const res = await deps.s3.send(
-    new ListMultipartUploadsCommand({ Bucket: deps.config.FERRY_BUCKET, Prefix: key }),
-  );
-  return (res.Uploads ?? []).filter((u) => u.Key === key).length;
 }

@@ -1,29 +1,14 @@
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { startProcess } from './processes';
 import { repoRoot } from './paths';
-import { workflowBundle } from './worker';
+import { workflowBundlePath } from './workflows';
 
 /**
  * A Ferry worker in a child process, for tests that kill it (SIGKILL) and
  * benchmarks that measure its memory. It runs test/helpers/worker-entry.ts
  * with the test configuration plus `overrides`, on its own task queue, with
- * the workflow bundle built once by the parent (bundling takes seconds).
+ * the workflow bundle built once (bundling takes seconds).
  */
-let bundleFile: string | undefined;
-
-async function bundlePath(): Promise<string> {
-  if (!bundleFile) {
-    const file = path.join(tmpdir(), `ferry-workflows-${randomUUID()}.js`);
-    writeFileSync(file, (await workflowBundle()).code);
-    process.once('exit', () => rmSync(file, { force: true }));
-    bundleFile = file;
-  }
-  return bundleFile;
-}
-
 export type WorkerProcess = ReturnType<typeof startProcess>;
 
 export async function startWorkerProcess(
@@ -36,7 +21,7 @@ export async function startWorkerProcess(
     {
       ...process.env,
       FERRY_TEST_TASK_QUEUE: taskQueue,
-      FERRY_TEST_BUNDLE: await bundlePath(),
+      FERRY_TEST_BUNDLE: await workflowBundlePath(),
       FERRY_TEST_OVERRIDES: JSON.stringify(overrides),
       // As npm start and the image run the worker (README, notes); bench:ingest measures this process.
       MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',

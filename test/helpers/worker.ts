@@ -1,49 +1,11 @@
-import {
-  bundleWorkflowCode,
-  NativeConnection,
-  Runtime,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
-import { DefaultLogger } from '@temporalio/worker';
-import { encodedFailuresPath } from '../../src/lib/payload-codec';
+import { NativeConnection } from '@temporalio/worker';
 import { createFerryWorker } from '../../src/worker';
 import type { TestDeps } from './deps';
-
-const bundles = new Map<boolean, Promise<WorkflowBundleWithSourceMap>>();
-let runtimeInstalled = false;
-
-/**
- * Workflows are bundled once per test process (webpack takes seconds); with
- * payload encryption the bundle carries the failure converter that encodes
- * failure messages, as the worker's own bundle does (src/lib/payload-codec.ts).
- */
-export function workflowBundle(encrypted = false): Promise<WorkflowBundleWithSourceMap> {
-  let bundle = bundles.get(encrypted);
-  if (!bundle) {
-    bundle = bundleWorkflowCode({
-      workflowsPath: require.resolve('../../src/workflows'),
-      logger: new DefaultLogger('WARN'),
-      ...(encrypted ? { failureConverterPath: encodedFailuresPath } : {}),
-    });
-    bundles.set(encrypted, bundle);
-  }
-  return bundle;
-}
-
-/** A task queue of its own for each test, named after it. */
-export function taskQueueFor(title: string): string {
-  return `test-${title
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, 60)}-${Date.now().toString(36)}`;
-}
+import { quietRuntime, workflowBundle } from './workflows';
 
 /** Runs `fn` while a real Ferry worker polls `taskQueue` on the dev server. */
 export async function withWorker<T>(deps: TestDeps, taskQueue: string, fn: () => Promise<T>): Promise<T> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+  quietRuntime();
   const connection = await NativeConnection.connect({ address: deps.config.TEMPORAL_ADDRESS });
   try {
     const worker = await createFerryWorker(deps, {

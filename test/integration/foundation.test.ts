@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
 import { connectTestSftp, writeRemoteFile } from '../helpers/sftp';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 describe('foundation: real services', () => {
   let deps: TestDeps;

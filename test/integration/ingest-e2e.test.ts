@@ -3,14 +3,14 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Server } from '../../src/generated/prisma/client';
 import type { scanServer } from '../../src/workflows/scan';
-import { objectSha256 } from '../helpers/ingest-fixtures';
 import { listKeys, writeTree } from '../helpers/ingest-tree';
 import { quiesceScans, registerServer } from '../helpers/servers';
 import { useIngestApi } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
-
-const MiB = 1024 * 1024;
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { objectDigest } from '../helpers/storage';
+import { MiB } from '../../src/lib/units';
 
 interface TransferAnswer {
   id: string;
@@ -94,7 +94,7 @@ describe('SFTP ingest end to end, through the API', () => {
       assert.equal(shown.objectKey, `${server.keyPrefix}${file.rel}`);
       assert.equal(shown.sha256, file.sha256, `${file.rel}: recorded SHA-256`);
       assert.equal(
-        await objectSha256(deps, server.bucket, shown.objectKey),
+        (await objectDigest(deps, shown.objectKey, server.bucket)).sha256,
         file.sha256,
         `${file.rel}: object`,
       );

@@ -7,13 +7,13 @@ import { workflowIds } from '../../src/workflows/contract';
 import type { scanServer } from '../../src/workflows/scan';
 import { startTestApi, type TestApi } from '../helpers/api-client';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
-import { objectSha256 } from '../helpers/ingest-fixtures';
 import { listKeys, removeTree, writeTree } from '../helpers/ingest-tree';
 import { activitySpans, quiesceScans, registerServer, cleanupServer } from '../helpers/servers';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
-
-const MiB = 1024 * 1024;
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { objectDigest } from '../helpers/storage';
+import { MiB } from '../../src/lib/units';
 
 async function executions(deps: TestDeps, query: string): Promise<WorkflowExecutionInfo[]> {
   const found: WorkflowExecutionInfo[] = [];
@@ -106,7 +106,7 @@ describe('two workers and overlapping scan requests', () => {
     for (const file of files) {
       const row = rows.find((r) => r.remotePath === path.posix.join(server?.remoteDir ?? '', file.rel));
       assert.ok(row, file.rel);
-      assert.equal(await objectSha256(first, server.bucket, row.objectKey), file.sha256, file.rel);
+      assert.equal((await objectDigest(first, row.objectKey, server.bucket)).sha256, file.sha256, file.rel);
     }
 
     await waitFor('visibility to list every execution', async () => {

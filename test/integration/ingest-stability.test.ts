@@ -4,12 +4,13 @@ import { appendFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Server } from '../../src/generated/prisma/client';
-import { objectSha256 } from '../helpers/ingest-fixtures';
 import { nextScheduledScan, quiesceScans, registerServer, serverBody } from '../helpers/servers';
 import { writeRemoteFile } from '../helpers/sftp';
 import { useIngestApi } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { objectDigest } from '../helpers/storage';
 
 const MIN_AGE_SECONDS = 10;
 
@@ -76,7 +77,7 @@ describe('files still being written', () => {
     const grown = rows.find((r) => r.remotePath.endsWith('growing.log'));
     assert.equal(Number(grown?.size), whole.length, 'only the final version was recorded');
     const sha = createHash('sha256').update(whole).digest('hex');
-    assert.equal(await objectSha256(deps, server.bucket, grown?.objectKey ?? ''), sha);
+    assert.equal((await objectDigest(deps, grown?.objectKey ?? '', server.bucket)).sha256, sha);
     for (const row of rows) {
       const waited = row.createdAt.getTime() - Number(row.mtimeMs);
       assert.ok(

@@ -12,7 +12,8 @@ import {
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
 import { useTransferDeps } from '../helpers/suite';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 import type { TestDeps } from '../helpers/deps';
 
 type History = temporal.api.history.v1.IHistory;

@@ -5,7 +5,8 @@ import { createApp } from '../../src/api/app';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
 import { TEST_TOKEN } from '../helpers/env';
 import { startPrivateMinio } from '../helpers/private-minio';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 type Minio = Awaited<ReturnType<typeof startPrivateMinio>>;
 

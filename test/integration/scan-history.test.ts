@@ -11,7 +11,8 @@ import { removeRemoteDir } from '../helpers/ingest-tree';
 import { registerServer, runChain, type ServerAnswer } from '../helpers/servers';
 import { writeRemoteFile } from '../helpers/sftp';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 const FILES = 10_000;
 /** Events one scan run may have; Temporal's limit is 51,200, a run of this scan needs about 70. */

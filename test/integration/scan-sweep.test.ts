@@ -12,14 +12,15 @@ import type { scanServer } from '../../src/workflows/scan';
 import {
   createTestServer,
   createTransferRow,
-  openUploads,
   startTransfer,
   transferRow,
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
 import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { openMultipartUploads } from '../helpers/storage';
 
 /** `client`, recording the IDs of the workflows it describes. */
 function recordingDescribes(client: Client): { temporal: Client; described: string[] } {
@@ -103,12 +104,12 @@ describe('scan: transfers abandoned by their workflow', () => {
         assert.match(swept.error ?? '', why);
         assert.match(swept.error ?? '', /retry/);
         assert.equal(swept.uploadId, null);
-        assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), [], 'upload aborted');
+        assert.deepEqual(await openMultipartUploads(deps, row.objectKey, row.bucket), [], 'upload aborted');
       }
       const untouched = await transferRow(deps, alive.id);
       assert.equal(untouched.status, 'running');
       assert.equal(untouched.uploadId, uploads.alive);
-      assert.deepEqual(await openUploads(deps, alive.bucket, alive.objectKey), [uploads.alive]);
+      assert.deepEqual(await openMultipartUploads(deps, alive.objectKey, alive.bucket), [uploads.alive]);
     } finally {
       await aliveHandle.terminate('test over');
       await deps.db.transfer.update({ where: { id: alive.id }, data: { status: 'failed' } });
@@ -145,7 +146,11 @@ describe('scan: transfers abandoned by their workflow', () => {
     assert.equal(left.status, 'running', 'left for the next scan');
     assert.equal(left.uploadId, 'upload-of-stuck', 'still names its upload');
     assert.equal((await transferRow(deps, ended.id)).status, 'failed');
-    assert.deepEqual(await openUploads(deps, ended.bucket, ended.objectKey), [], `${endedUpload} aborted`);
+    assert.deepEqual(
+      await openMultipartUploads(deps, ended.objectKey, ended.bucket),
+      [],
+      `${endedUpload} aborted`,
+    );
     await deps.db.transfer.update({ where: { id: stuck.id }, data: { status: 'failed' } });
   });
 
@@ -170,14 +175,14 @@ describe('scan: transfers abandoned by their workflow', () => {
     assert.equal(failed.status, 'failed');
     assert.equal(failed.error, 'PutObject: storage away', 'the error reached the row');
     assert.equal(failed.uploadId, uploadId, 'still names the upload it could not abort');
-    assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), [uploadId]);
+    assert.deepEqual(await openMultipartUploads(deps, row.objectKey, row.bucket), [uploadId]);
 
     await createSweepActivity({ config, db, s3, log, temporal })({ serverId: server.id });
     const swept = await transferRow(deps, row.id);
     assert.equal(swept.uploadId, null);
     assert.equal(swept.status, 'failed');
     assert.equal(swept.error, 'PutObject: storage away');
-    assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), [], 'aborted by the sweep');
+    assert.deepEqual(await openMultipartUploads(deps, row.objectKey, row.bucket), [], 'aborted by the sweep');
   });
 
   it('records the failure a failed transfer workflow closed with, when it could not record it itself', async (t) => {

@@ -13,7 +13,8 @@ import { sftpAccount } from '../helpers/env';
 import { removeRemoteDir } from '../helpers/ingest-tree';
 import { cleanupServer, registerServer } from '../helpers/servers';
 import { writeRemoteFile } from '../helpers/sftp';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 /**
  * The scan alone: transfers are started on a task queue no worker polls, so

@@ -10,8 +10,8 @@ import { readParts } from '../../src/activities/sftp/pipelined-reader';
 import { widenReceiveWindow } from '../../src/activities/sftp/receive-window';
 import { withReadHandle } from '../../src/activities/transfer/source';
 import { sftpAccount } from '../helpers/env';
+import { MiB } from '../../src/lib/units';
 
-const MiB = 1024 * 1024;
 const account = sftpAccount();
 const name = `window-${randomUUID()}.bin`;
 const data = randomBytes(48 * MiB);

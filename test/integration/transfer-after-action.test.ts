@@ -12,15 +12,16 @@ import {
   removeTestFiles,
   createTransferRow,
   localPathOf,
-  objectSha256,
   startTransfer,
   transferRow,
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
 import { startWebhookReceiver } from '../helpers/webhook-receiver';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { objectDigest } from '../helpers/storage';
+import { MiB } from '../../src/lib/units';
 
-const MiB = 1024 * 1024;
 const SECRET = 'whsec-test';
 
 describe('transfer: after-transfer actions and webhooks', () => {
@@ -67,9 +68,9 @@ describe('transfer: after-transfer actions and webhooks', () => {
       await Promise.all(handles.map((h) => h.result()));
     });
     const [deleted, moved] = rows as [(typeof rows)[0], (typeof rows)[0]];
-    assert.equal(await objectSha256(deps, deleted.bucket, deleted.objectKey), deletedSha);
+    assert.equal((await objectDigest(deps, deleted.objectKey, deleted.bucket)).sha256, deletedSha);
     assert.equal(existsSync(localPathOf(deleting, 'in/delete-me.bin')), false, 'deleted from the server');
-    assert.equal(await objectSha256(deps, moved.bucket, moved.objectKey), movedSha);
+    assert.equal((await objectDigest(deps, moved.objectKey, moved.bucket)).sha256, movedSha);
     assert.equal(existsSync(localPathOf(moving, 'sub dir/move-me.bin')), false, 'moved away');
     const archived = `${localPathOf(moving, '')}/../${moving.archiveDir}/sub dir/move-me.bin`;
     assert.equal(statSync(archived).size, 700_000, 'kept its place below the archive directory');

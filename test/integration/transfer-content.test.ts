@@ -4,16 +4,15 @@ import { GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import {
   createTestServer,
   createTransferRow,
-  objectSha256,
-  openUploads,
   startTransfer,
   transferRow,
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
 import { useTransferDeps } from '../helpers/suite';
-import { taskQueueFor, withWorker } from '../helpers/worker';
-
-const MiB = 1024 * 1024;
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { objectDigest, openMultipartUploads } from '../helpers/storage';
+import { MiB } from '../../src/lib/units';
 
 describe('transfer: content fidelity', () => {
   // Small parts keep the >100 MiB file a real multipart upload of many parts.
@@ -44,7 +43,11 @@ describe('transfer: content fidelity', () => {
       const sha = expected.get(rel);
       assert.equal(results[i]?.status, 'completed', rel);
       assert.equal(results[i]?.sha256, sha, rel);
-      assert.equal(await objectSha256(deps, row.bucket, row.objectKey), sha, `object content of ${rel}`);
+      assert.equal(
+        (await objectDigest(deps, row.objectKey, row.bucket)).sha256,
+        sha,
+        `object content of ${rel}`,
+      );
       const head = await deps.s3.send(new HeadObjectCommand({ Bucket: row.bucket, Key: row.objectKey }));
       assert.equal(head.ContentLength, files[rel], rel);
       const tags = await deps.s3.send(
@@ -56,7 +59,7 @@ describe('transfer: content fidelity', () => {
       assert.equal(after.status, 'completed', rel);
       assert.equal(after.bytesDone, BigInt(files[rel] ?? -1), rel);
       assert.equal(after.uploadId, null, rel);
-      assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), [], rel);
+      assert.deepEqual(await openMultipartUploads(deps, row.objectKey, row.bucket), [], rel);
     }
     assert.equal(rows[5]?.objectKey, `${server.keyPrefix}large/over 100 MiB.bin`);
   });

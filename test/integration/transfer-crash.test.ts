@@ -9,8 +9,6 @@ import {
   checkpointParts,
   createTestServer,
   createTransferRow,
-  objectSha256,
-  openUploads,
   startTransfer,
   transferRow,
   writeRandomFile,
@@ -18,10 +16,12 @@ import {
 import { withDbHook } from '../helpers/deps';
 import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import { objectDigest, openMultipartUploads } from '../helpers/storage';
+import { MiB } from '../../src/lib/units';
 
-const MiB = 1024 * 1024;
 const PART = 5 * MiB;
 const overrides = { TRANSFER_PART_MIB: '5' };
 
@@ -63,8 +63,8 @@ describe('transfer: crash of the worker', () => {
     const result = await handle.result();
     assert.equal(result.status, 'completed');
     assert.equal(result.sha256, sha);
-    assert.equal(await objectSha256(deps, row.bucket, row.objectKey), sha);
-    assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
+    assert.equal((await objectDigest(deps, row.objectKey, row.bucket)).sha256, sha);
+    assert.deepEqual(await openMultipartUploads(deps, row.objectKey, row.bucket), []);
 
     const attempts = await deps.db.transferAttempt.findMany({
       where: { transferId: row.id },
@@ -130,10 +130,10 @@ describe('transfer: crash of the worker', () => {
       );
       assert.ok(lost, 'the first attempt opened an upload and died before recording it');
       assert.equal(result.status, 'completed');
-      assert.equal(await objectSha256(deps, row.bucket, row.objectKey), sha);
+      assert.equal((await objectDigest(deps, row.objectKey, row.bucket)).sha256, sha);
       assert.equal((await transferRow(deps, row.id)).attempts, 2);
       assert.deepEqual(
-        await openUploads(deps, row.bucket, row.objectKey),
+        await openMultipartUploads(deps, row.objectKey, row.bucket),
         [named],
         "the lost upload is aborted, the older version's is not",
       );

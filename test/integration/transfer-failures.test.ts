@@ -8,18 +8,18 @@ import {
   createTestServer,
   createTransferRow,
   localPathOf,
-  openUploads,
   startTransfer,
   transferRow,
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
 import { withDbHook } from '../helpers/deps';
 import { useTransferDeps } from '../helpers/suite';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 import type { Transfer } from '../../src/generated/prisma/client';
 import { createS3, isS3NotFound } from '../../src/lib/s3';
-
-const MiB = 1024 * 1024;
+import { openMultipartUploads } from '../helpers/storage';
+import { MiB } from '../../src/lib/units';
 
 describe('transfer: failures that no retry can fix', () => {
   const deps = useTransferDeps({ TRANSFER_PART_MIB: '5' });
@@ -65,7 +65,7 @@ describe('transfer: failures that no retry can fix', () => {
       (e: unknown) => (isS3NotFound(e) ? 'missing' : e),
     );
     assert.equal(head, 'missing');
-    assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
+    assert.deepEqual(await openMultipartUploads(deps, row.objectKey, row.bucket), []);
   });
 
   it('fails at once, saying why, when storage refuses the credentials (a HEAD answers a bare 403)', async (t) => {
@@ -149,7 +149,7 @@ describe('transfer: failures that no retry can fix', () => {
         (e: unknown) => (isS3NotFound(e) ? 'missing' : e),
       );
       assert.equal(head, 'missing', `${row.remotePath}: nothing stored`);
-      assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
+      assert.deepEqual(await openMultipartUploads(deps, row.objectKey, row.bucket), []);
     }
   });
 
@@ -185,6 +185,6 @@ describe('transfer: failures that no retry can fix', () => {
       (e: unknown) => (isS3NotFound(e) ? 'missing' : e),
     );
     assert.equal(head, 'missing');
-    assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
+    assert.deepEqual(await openMultipartUploads(deps, row.objectKey, row.bucket), []);
   });
 });

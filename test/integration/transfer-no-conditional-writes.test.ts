@@ -9,7 +9,6 @@ import {
   createTestServer,
   createTransferRow,
   localPathOf,
-  objectSha256,
   removeTestFiles,
   startTransfer,
   transferRow,
@@ -19,7 +18,9 @@ import {
   type NoConditionalWritesStore,
   startNoConditionalWritesStore,
 } from '../helpers/no-conditional-writes';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { objectDigest } from '../helpers/storage';
 
 /**
  * A file of one part is stored with `PutObject` + `If-None-Match: *`, so an
@@ -66,7 +67,7 @@ describe('transfer: object storage without conditional writes', () => {
       const first = await transferNow(server, rel, taskQueue);
       assert.equal(first.result.status, 'completed');
       assert.equal(store?.refused(), refusedBefore + 1, 'the conditional write was refused with 501');
-      assert.equal(await objectSha256(deps, first.row.bucket, first.row.objectKey), firstSha);
+      assert.equal((await objectDigest(deps, first.row.objectKey, first.row.bucket)).sha256, firstSha);
       const firstRow = await transferRow(deps, first.row.id);
       assert.equal(firstRow.status, 'completed');
       assert.equal(firstRow.sha256, firstSha);
@@ -86,7 +87,7 @@ describe('transfer: object storage without conditional writes', () => {
       const changed = await transferNow(server, rel, taskQueue);
       assert.equal(changed.result.status, 'completed');
       assert.equal(store?.refused(), refusedBefore + 3);
-      assert.equal(await objectSha256(deps, ref.Bucket, ref.Key), changedSha);
+      assert.equal((await objectDigest(deps, ref.Key, ref.Bucket)).sha256, changedSha);
       const changedRow = await transferRow(deps, changed.row.id);
       assert.equal(changedRow.status, 'completed');
       assert.equal(changedRow.sha256, changedSha);

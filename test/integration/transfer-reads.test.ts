@@ -7,16 +7,15 @@ import {
   createTestServer,
   createTransferRow,
   localPathOf,
-  objectSha256,
-  openUploads,
   startTransfer,
   transferRow,
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
 import { useTransferDeps } from '../helpers/suite';
-import { taskQueueFor, withWorker } from '../helpers/worker';
-
-const MiB = 1024 * 1024;
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { objectDigest, openMultipartUploads } from '../helpers/storage';
+import { MiB } from '../../src/lib/units';
 
 type Callback = (err: unknown, ...results: unknown[]) => void;
 interface SftpMethods {
@@ -107,14 +106,18 @@ describe('transfer: reads of the source', () => {
       const again = await deps.s3.send(new HeadObjectCommand(ref));
       assert.equal(again.ETag, stored.ETag);
       assert.deepEqual(again.LastModified, stored.LastModified);
-      assert.deepEqual(await openUploads(deps, ref.Bucket, ref.Key), [], 'its multipart upload was aborted');
+      assert.deepEqual(
+        await openMultipartUploads(deps, ref.Key, ref.Bucket),
+        [],
+        'its multipart upload was aborted',
+      );
       assert.equal(reads.bytesReadFrom(remotePath), 2 * size, 'read once');
 
       // Same size, other bytes: read once, stored.
       const sha = writeRandomFile(server, rel, size);
       const changed = await transferVersion(server, rel, taskQueue, 3);
       assert.equal(changed.result.status, 'completed');
-      assert.equal(await objectSha256(deps, ref.Bucket, ref.Key), sha);
+      assert.equal((await objectDigest(deps, ref.Key, ref.Bucket)).sha256, sha);
       assert.equal(reads.bytesReadFrom(remotePath), 3 * size, 'read once, no hashing pass first');
     });
   });

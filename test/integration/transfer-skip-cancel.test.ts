@@ -10,8 +10,6 @@ import {
   createTestServer,
   createTransferRow,
   localPathOf,
-  objectSha256,
-  openUploads,
   startTransfer,
   transferRow,
   writeRandomFile,
@@ -19,9 +17,10 @@ import {
 import { createTestDeps, withDbHook } from '../helpers/deps';
 import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
-
-const MiB = 1024 * 1024;
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { objectDigest, openMultipartUploads } from '../helpers/storage';
+import { MiB } from '../../src/lib/units';
 
 describe('transfer: identical objects and cancellation', () => {
   const deps = useTransferDeps({ TRANSFER_PART_MIB: '5' });
@@ -65,7 +64,7 @@ describe('transfer: identical objects and cancellation', () => {
         const skipped = await transferRow(deps, row.id);
         assert.equal(skipped.status, 'skipped');
         assert.equal(skipped.sha256, (await transferRow(deps, first[i]?.id ?? '')).sha256);
-        assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
+        assert.deepEqual(await openMultipartUploads(deps, row.objectKey, row.bucket), []);
       }
     });
   });
@@ -88,7 +87,7 @@ describe('transfer: identical objects and cancellation', () => {
         assert.equal(result.status, 'completed', row.remotePath);
         assert.equal(result.sha256, want);
         assert.equal(
-          await objectSha256(deps, row.bucket, row.objectKey),
+          (await objectDigest(deps, row.objectKey, row.bucket)).sha256,
           want,
           'the object holds the new bytes',
         );
@@ -132,7 +131,7 @@ describe('transfer: identical objects and cancellation', () => {
     assert.equal(cancelled.status, 'cancelled');
     assert.equal(cancelled.uploadId, null);
     assert.ok(cancelled.bytesDone < 256n * BigInt(MiB));
-    assert.deepEqual(await openUploads(slow, row.bucket, row.objectKey), []);
+    assert.deepEqual(await openMultipartUploads(slow, row.objectKey, row.bucket), []);
   });
 
   it('finishes a transfer whose cancel arrived as the object was being stored, and records it', async (t) => {

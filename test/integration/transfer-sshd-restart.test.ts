@@ -4,8 +4,6 @@ import {
   checkpointParts,
   createTestServer,
   createTransferRow,
-  objectSha256,
-  openUploads,
   startTransfer,
   transferRow,
   writeRandomFile,
@@ -14,9 +12,10 @@ import { withDbHook } from '../helpers/deps';
 import { startPrivateSshd } from '../helpers/private-sshd';
 import { useTransferDeps } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
-
-const MiB = 1024 * 1024;
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { objectDigest, openMultipartUploads } from '../helpers/storage';
+import { MiB } from '../../src/lib/units';
 
 describe('transfer: SFTP server restarts', () => {
   // Few, small reads in flight: slow enough to stop the server in the middle of the file.
@@ -57,8 +56,8 @@ describe('transfer: SFTP server restarts', () => {
       const result = await handle.result();
       assert.equal(result.sha256, sha);
     });
-    assert.equal(await objectSha256(deps, row.bucket, row.objectKey), sha);
-    assert.deepEqual(await openUploads(deps, row.bucket, row.objectKey), []);
+    assert.equal((await objectDigest(deps, row.objectKey, row.bucket)).sha256, sha);
+    assert.deepEqual(await openMultipartUploads(deps, row.objectKey, row.bucket), []);
     const attempts = await deps.db.transferAttempt.findMany({
       where: { transferId: row.id },
       orderBy: { attempt: 'asc' },
@@ -108,7 +107,7 @@ describe('transfer: SFTP server restarts', () => {
       ]);
       assert.equal(result.sha256, sha);
     });
-    assert.equal(await objectSha256(deps, row.bucket, row.objectKey), sha);
+    assert.equal((await objectDigest(deps, row.objectKey, row.bucket)).sha256, sha);
     const done = await transferRow(deps, row.id);
     assert.equal(done.status, 'completed');
     assert.ok(done.attempts >= 2, 'the attempt on the dead connection failed and was retried');

@@ -4,8 +4,9 @@ import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
 import { TEST_TOKEN } from '../helpers/env';
-import { chunksOf, MiB, sha256, stagedKeys, startUploadsApi, type UploadsApi } from '../helpers/uploads';
-import { taskQueueFor } from '../helpers/worker';
+import { chunksOf, sha256, stagedKeys, startUploadsApi, type UploadsApi } from '../helpers/uploads';
+import { taskQueueFor } from '../helpers/workflows';
+import { MiB } from '../../src/lib/units';
 
 /**
  * The HTTP contract of /v1/uploads. No worker polls this file's task queue:

@@ -11,17 +11,17 @@ import { signWebhook } from '../../src/lib/webhook';
 import { createTestDeps, type TestDeps, withDbHook } from '../helpers/deps';
 import {
   chunksOf,
-  MiB,
-  objectDigest,
   objectExists,
-  openMultipartUploads,
   sha256,
   assertNoStagedLeft,
   startUploadsApi,
   type UploadsApi,
 } from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { objectDigest, openMultipartUploads } from '../helpers/storage';
+import { MiB } from '../../src/lib/units';
 
 const WEBHOOK_SECRET = 'uploads-webhook-secret';
 
@@ -193,7 +193,7 @@ describe('uploads: assembly into one object', () => {
         assert.equal(done.status, 'failed');
         assert.match(done.error ?? '', /SHA-256 mismatch/);
         assert.equal(await objectExists(deps, key), false);
-        assert.equal(await openMultipartUploads(deps, key), 0, 'the multipart upload is aborted');
+        assert.equal((await openMultipartUploads(deps, key)).length, 0, 'the multipart upload is aborted');
         await assertNoStagedLeft(deps, id);
         const hook = await waitFor('the webhook', () => receiver.hooks[0]);
         assert.equal((JSON.parse(hook.body) as { event: string }).event, 'upload.failed');
@@ -234,7 +234,7 @@ describe('uploads: assembly into one object', () => {
         sha256: sha256(Buffer.concat(chunks)),
         size: 12 * MiB,
       });
-      assert.equal(await openMultipartUploads(deps, key), 0);
+      assert.equal((await openMultipartUploads(deps, key)).length, 0);
     });
   });
 
@@ -258,7 +258,7 @@ describe('uploads: assembly into one object', () => {
         sha256: sha256(Buffer.concat(chunks)),
         size: 12 * MiB,
       });
-      assert.equal(await openMultipartUploads(deps, key), 0, 'the lost upload is aborted');
+      assert.equal((await openMultipartUploads(deps, key)).length, 0, 'the lost upload is aborted');
     });
   });
 });

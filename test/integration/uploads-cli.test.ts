@@ -9,9 +9,12 @@ import type { UploadReport } from '../../src/cli/upload';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
 import { TEST_TOKEN } from '../helpers/env';
 import { repoRoot } from '../helpers/paths';
-import { MiB, objectDigest, sha256, startUploadsApi, type UploadsApi } from '../helpers/uploads';
+import { sha256, startUploadsApi, type UploadsApi } from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { objectDigest } from '../helpers/storage';
+import { MiB } from '../../src/lib/units';
 
 const ferryBin = path.join(repoRoot, 'bin/ferry.js');
 

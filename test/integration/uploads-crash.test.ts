@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
-import {
-  chunksOf,
-  MiB,
-  objectDigest,
-  sha256,
-  assertNoStagedLeft,
-  startUploadsApi,
-  type UploadsApi,
-} from '../helpers/uploads';
+import { chunksOf, sha256, assertNoStagedLeft, startUploadsApi, type UploadsApi } from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
-import { taskQueueFor } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { objectDigest } from '../helpers/storage';
+import { MiB } from '../../src/lib/units';
 
 describe('uploads: a worker killed during assembly', () => {
   const taskQueue = taskQueueFor('uploads-crash');

@@ -3,16 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
   chunksOf,
-  MiB,
   objectExists,
-  openMultipartUploads,
   sha256,
   stagedKeys,
   startUploadsApi,
   type UploadsApi,
 } from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
+import { openMultipartUploads } from '../helpers/storage';
+import { MiB } from '../../src/lib/units';
 
 describe('uploads: expiry and cancellation', () => {
   const taskQueue = taskQueueFor('uploads-lifecycle');
@@ -120,14 +121,14 @@ describe('uploads: expiry and cancellation', () => {
       const progress = running.progress ?? 0;
       assert.ok(progress > 0 && progress < 1, `progress ${progress}`);
       assert.match(running.phase ?? '', /assembling/);
-      assert.equal(await openMultipartUploads(deps, key), 1, 'a multipart upload is open');
+      assert.equal((await openMultipartUploads(deps, key)).length, 1, 'a multipart upload is open');
 
       assert.equal((await api.call('DELETE', `/v1/uploads/${id}`)).status, 202);
       const done = await api.waitForStatus(id, ['cancelled', 'completed', 'failed']);
       assert.equal(done.status, 'cancelled');
       assert.equal(await workflowClosed(jobId), 'CANCELLED');
       assert.equal(await objectExists(deps, key), false);
-      assert.equal(await openMultipartUploads(deps, key), 0);
+      assert.equal((await openMultipartUploads(deps, key)).length, 0);
       assert.deepEqual(await stagedKeys(deps, id), []);
       const job = await api.job(jobId);
       assert.deepEqual([job.status, job.workflow?.status], ['cancelled', 'CANCELLED']);

@@ -1,16 +1,122 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { configKeys } from '../../src/config';
+import type { Express } from 'express';
+import { createApp } from '../../src/api/app';
+import type { ApiDeps } from '../../src/api/deps';
+import { ConfigError, configKeys, loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/lib/logger';
 import { repoRoot } from '../helpers/paths';
+import { MiB } from '../../src/lib/units';
 
 const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 
+/** The cells of the README table rows whose first cell is a backquoted name. */
+function tableRows(pattern: RegExp): string[][] {
+  return readme
+    .split('\n')
+    .filter((line) => pattern.test(line))
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
+}
+
+/** Every setting's default, as loadConfig resolves it when the setting is absent. */
+function defaults(): Map<string, string> {
+  const config: Config = loadConfig({
+    API_TOKENS: 't',
+    FERRY_SECRET_KEY: Buffer.alloc(32).toString('base64'),
+  });
+  const byKey = new Map<string, unknown>(Object.entries(config));
+  byKey.set('TRANSFER_PART_MIB', config.transferPartBytes / MiB);
+  byKey.set('UPLOAD_MAX_CHUNK_MIB', config.uploadMaxChunkBytes / MiB);
+  return new Map([...byKey].map(([key, value]) => [key, value === '' ? '""' : String(value)]));
+}
+
+/** The settings loadConfig refuses to start without. */
+function required(): string[] {
+  try {
+    loadConfig({});
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return configKeys.filter((key) => err.message.includes(`${key}:`));
+  }
+  return [];
+}
+
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle: { stack?: Layer[] };
+  rawPath?: string;
+}
+
+/** "METHOD /path" of every route the app serves, following mounted routers. */
+function appRoutes(app: Express): string[] {
+  const walk = (stack: Layer[], prefix: string): string[] =>
+    stack.flatMap((layer) => {
+      if (layer.route) {
+        return Object.keys(layer.route.methods).map(
+          (m) => `${m.toUpperCase()} ${prefix}${layer.route?.path}`,
+        );
+      }
+      if (!layer.handle.stack) return [];
+      const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
+      return walk(layer.handle.stack, prefix + mount);
+    });
+  return walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
+}
+
 describe('README', () => {
-  it('documents every configuration setting in its table', () => {
-    const missing = configKeys.filter((key) => !new RegExp(`^\\|\\s*\`${key}\`\\s*\\|`, 'm').test(readme));
-    assert.deepEqual(missing, []);
+  it('documents every configuration setting with its default', () => {
+    const rows = new Map(tableRows(/^\|\s*`[A-Z][A-Z0-9_]+`\s*\|/).map(([name, def]) => [name ?? '', def]));
+    const documented = [...rows.keys()].map((name) => name.replace(/`/g, ''));
+    assert.deepEqual([...documented].sort(), [...configKeys].sort());
+
+    const expected = defaults();
+    const mustGive = required();
+    assert.ok(mustGive.length > 0, 'some settings have no default');
+    for (const key of configKeys) {
+      const cell = rows.get(`\`${key}\``);
+      if (mustGive.includes(key)) assert.equal(cell, '**required**', key);
+      else assert.equal(cell, `\`${expected.get(key)}\``, key);
+    }
+  });
+
+  it('lists every route the API serves in its API table, and no other', () => {
+    const deps = {
+      config: loadConfig({ API_TOKENS: 't', FERRY_SECRET_KEY: Buffer.alloc(32).toString('base64') }),
+      db: {},
+      s3: {},
+      temporal: {},
+      log: createLogger('silent', 'readme-test'),
+    } as unknown as ApiDeps;
+    const served = appRoutes(createApp(deps));
+    assert.ok(served.length > 10, `found only ${served.length} routes`);
+    const documented = tableRows(/^\|\s*`(GET|POST|PUT|PATCH|DELETE) \//).map(([cell]) =>
+      (cell ?? '').replace(/`/g, ''),
+    );
+    assert.deepEqual([...documented].sort(), [...served].sort());
+  });
+
+  it('says why each runtime dependency is there', () => {
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const section = readme.split('## Runtime dependencies')[1]?.split('\n## ')[0] ?? '';
+    const named = (dep: string): boolean => {
+      const scoped = /^(@[^/]+)\/(.+)$/.exec(dep);
+      if (section.includes(`\`${dep}\``)) return true;
+      // `@scope/a`, `b`: later packages of one scope are named without it.
+      return scoped !== null && section.includes(`\`${scoped[1]}/`) && section.includes(`\`${scoped[2]}\``);
+    };
+    assert.deepEqual(
+      Object.keys(pkg.dependencies).filter((dep) => !named(dep)),
+      [],
+    );
   });
 
   it('gives the two set-up commands, and CI runs the same test command', () => {
@@ -18,5 +124,18 @@ describe('README', () => {
     assert.match(readme, /^npm test$/m);
     const ci = readFileSync(path.join(repoRoot, '.ci/run'), 'utf8');
     assert.match(ci, /^npm test$/m);
+  });
+
+  it('and the other documents cite no document outside the repository', () => {
+    const docs = [
+      'README.md',
+      'CONTRIBUTING.md',
+      'bench/README.md',
+      ...readdirSync(path.join(repoRoot, 'docs')).map((f) => `docs/${f}`),
+    ];
+    const citing = docs.filter((doc) =>
+      /PRODUCT\.md|FACTS\.md|\.\.\/shared\//.test(readFileSync(path.join(repoRoot, doc), 'utf8')),
+    );
+    assert.deepEqual(citing, []);
   });
 });

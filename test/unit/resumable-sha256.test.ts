@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ResumableSha256 } from '../../src/activities/transfer/resumable-sha256';
+import { MiB } from '../../src/lib/units';
 
-const MiB = 1024 * 1024;
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** Hashes `data` in `cut`-sized updates with a fresh hasher per update, resuming from the saved state each time. */

@@ -8,8 +8,7 @@ import {
   type ManifestChunk,
   type PlannedPart,
 } from '../../src/activities/uploads/plan';
-
-const MiB = 1024 * 1024;
+import { MiB } from '../../src/lib/units';
 
 const manifest = (...sizes: number[]): ManifestChunk[] =>
   sizes.map((size, index) => ({ index, size, stagingKey: `k${index}` }));
