@@ -1,3 +1,4 @@
+import { createBatchActivities } from './batch';
 import type { ActivityDeps } from './deps';
 import { createHealthActivities } from './health';
 import { createScanActivities } from './scan';
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHealthActivities(deps),
     ...createScanActivities(deps),
     ...createTransferActivities(deps),
+    ...createBatchActivities(deps),
     ...createUploadActivities(deps),
   };
 }

@@ -20,7 +20,6 @@ import {
   completeUpload,
   compositeChecksum,
   createUpload,
-  deleteObject,
   describeObject,
   listParts,
   putWhole,
@@ -28,7 +27,7 @@ import {
   tagSha256,
 } from './s3-objects';
 import { assertUnchanged, hashRemote, readWhole, type ReadTuning, type SourceFile } from './source';
-import { Failure, nonRetryable } from '../../workflows/contract';
+import { verifyObject } from './verify';
 
 export interface RunResult {
   status: 'completed' | 'skipped';
@@ -197,7 +196,7 @@ export class TransferRun {
   /** Records the SHA-256 with the object, verifies the object, and the row. */
   private async finish(sha256: string, checksum: string, tagged: boolean): Promise<RunResult> {
     if (!tagged) await tagSha256(this.deps.s3, this.ref, sha256);
-    await this.verify(sha256, checksum);
+    await verifyObject(this.deps.s3, this.ref, { size: this.file.size, sha256, checksum });
     await this.deps.db.transfer.update({
       where: { id: this.row.id },
       data: {
@@ -210,26 +209,6 @@ export class TransferRun {
     });
     // No progress signal for the end: the workflow learns it from the result (one task fewer per file).
     return { status: 'completed', sha256, recorded: this.keepsSource };
-  }
-
-  private async verify(sha256: string, checksum: string): Promise<void> {
-    const stored = await describeObject(this.deps.s3, this.ref);
-    const problems: string[] = [];
-    if (!stored) problems.push('object is missing after upload');
-    else {
-      if (stored.size !== this.file.size) problems.push(`size ${stored.size}, expected ${this.file.size}`);
-      if (stored.checksum && !sameChecksum(stored.checksum, checksum)) {
-        problems.push(`storage checksum ${stored.checksum}, expected ${checksum}`);
-      }
-      if (stored.sha256 !== sha256)
-        problems.push(`sha256 tag ${stored.sha256 ?? 'missing'}, expected ${sha256}`);
-    }
-    if (problems.length === 0) return;
-    await deleteObject(this.deps.s3, this.ref);
-    throw nonRetryable(
-      Failure.ChecksumMismatch,
-      `s3://${this.ref.Bucket}/${this.ref.Key} failed verification (${problems.join('; ')}); object deleted`,
-    );
   }
 
   private async skipped(sha256: string): Promise<RunResult> {

@@ -41,7 +41,8 @@ export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
 
   /** The workflow's own view while it runs; the row is the fallback when it does not answer in time. */
   async function liveProgress(t: Transfer): Promise<Progress | undefined> {
-    if (t.status !== 'running') return undefined;
+    // A batch-carried row is its own record: the batch's query counts files, not this one's bytes.
+    if (t.status !== 'running' || t.batchWorkflowId) return undefined;
     try {
       return await temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
         temporal.workflow.getHandle(t.workflowId).query(progressQuery),
@@ -83,7 +84,10 @@ export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
     res.json(presentTransfer(transfer, await liveProgress(transfer)));
   });
 
-  /** Only failed or cancelled transfers; the same workflow ID runs again (ALLOW_DUPLICATE_FAILED_ONLY). */
+  /**
+   * Only failed or cancelled transfers; the same workflow ID runs again (ALLOW_DUPLICATE_FAILED_ONLY).
+   * A row a batch carried runs as its own transferFile: the claim forgets the batch.
+   */
   router.post('/transfers/:id/retry', async (req, res) => {
     const t = await findTransfer(req.params.id);
     if (!RETRYABLE.includes(t.status)) {
@@ -93,7 +97,7 @@ export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
     }
     const claimed = await db.transfer.updateMany({
       where: { id: t.id, status: { in: RETRYABLE } },
-      data: { status: 'discovered', error: null, finishedAt: null },
+      data: { status: 'discovered', error: null, finishedAt: null, batchWorkflowId: null },
     });
     if (claimed.count === 0) throw new ConflictError(`transfer ${t.id} changed state meanwhile; look again`);
     let outcome;
@@ -121,6 +125,13 @@ export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
   router.delete('/transfers/:id', async (req, res) => {
     const t = await findTransfer(req.params.id);
     if (FINISHED.includes(t.status)) throw new ConflictError(`transfer ${t.id} is already ${t.status}`);
+    if (t.batchWorkflowId) {
+      throw new ConflictError(
+        `transfer ${t.id} rides in batch workflow ${t.batchWorkflowId} and cannot be cancelled alone; ` +
+          'cancel the batch (temporal workflow cancel) to stop all of its files',
+        { batchWorkflowId: t.batchWorkflowId },
+      );
+    }
     try {
       await temporal.workflow.getHandle(t.workflowId).cancel();
     } catch (err) {
@@ -143,7 +154,12 @@ export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
   async function restore(t: Transfer): Promise<void> {
     await db.transfer.updateMany({
       where: { id: t.id, status: 'discovered' },
-      data: { status: t.status, error: t.error, finishedAt: t.finishedAt },
+      data: {
+        status: t.status,
+        error: t.error,
+        finishedAt: t.finishedAt,
+        batchWorkflowId: t.batchWorkflowId,
+      },
     });
   }
 
