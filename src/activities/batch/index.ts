@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import type { Transfer } from '../../generated/prisma/client';
 import {
@@ -7,8 +8,7 @@ import {
   type TransferBatchTotals,
 } from '../../workflows/contract';
 import type { ActivityDeps } from '../deps';
-import { rawSftp, sftpTargetOf } from '../sftp/connection';
-import { SftpPool } from '../sftp/pool';
+import { openSftp, rawSftp, sftpTargetOf } from '../sftp/connection';
 import { type BatchContext, carryFile } from './carry';
 
 /**
@@ -18,7 +18,6 @@ import { type BatchContext, carryFile } from './carry';
  */
 export function createBatchActivities(deps: ActivityDeps) {
   const { db, config } = deps;
-  const sftpPool = new SftpPool(deps.log);
 
   function batchIdOf(ctx: Context): string {
     const id = ctx.info.workflowExecution?.workflowId;
@@ -63,7 +62,7 @@ export function createBatchActivities(deps: ActivityDeps) {
   return {
     /**
      * Claims and carries the batch's files, TRANSFER_BATCH_CONCURRENCY at a
-     * time over one SFTP session. Heartbeats how many are done; the rows are
+     * time over one SFTP session of its own. Heartbeats how many are done; the rows are
      * the record of which: a retried attempt (after a crash, say) carries
      * only those still `running`, so files already verified are not sent again.
      */
@@ -79,21 +78,34 @@ export function createBatchActivities(deps: ActivityDeps) {
       });
       const log = deps.log.child({ workflowId: batchId, serverId: server.id });
       if (rows.length > 0) {
-        await sftpPool.use(sftpTargetOf(server, config.secretKey), (client) =>
-          carryAll(
-            {
-              deps,
-              server,
-              client,
-              sftp: rawSftp(client),
-              batchWorkflowId: batchId,
-              tuning: { chunkBytes: config.SFTP_READ_CHUNK_BYTES, concurrency: config.SFTP_READ_CONCURRENCY },
-              signal: ctx.cancellationSignal,
-              log,
-            },
-            rows,
-          ),
-        );
+        // A session of the batch's own: its files' requests share one SFTP channel.
+        const client = await openSftp(sftpTargetOf(server, config.secretKey), log);
+        try {
+          const sftp = rawSftp(client);
+          // Each file in flight waits on the channel's close and on the activity's cancellation.
+          const listeners = 2 * config.TRANSFER_BATCH_CONCURRENCY + 8;
+          sftp.setMaxListeners(listeners);
+          setMaxListeners(listeners, ctx.cancellationSignal);
+          const tuning = {
+            chunkBytes: config.SFTP_READ_CHUNK_BYTES,
+            concurrency: config.SFTP_READ_CONCURRENCY,
+          };
+          const bc = {
+            deps,
+            server,
+            client,
+            sftp,
+            batchWorkflowId: batchId,
+            tuning,
+            signal: ctx.cancellationSignal,
+            log,
+          };
+          await carryAll(bc, rows);
+        } finally {
+          await client
+            .end()
+            .catch((err: unknown) => log.debug({ err }, 'closing the batch SFTP session failed'));
+        }
       }
       const totals = await totalsOf(batchId);
       log.info({ ...totals, attempt: ctx.info.attempt }, 'batch carried');
