@@ -7,7 +7,7 @@ import type { Logger } from '../../lib/logger';
 import type { ActivityDeps } from '../deps';
 import { applyAction } from '../transfer/after-transfer';
 import { notifyRow, type TransferEvent } from '../transfer/notify';
-import { describeObject, putWhole } from '../transfer/s3-objects';
+import { describeObject, putWhole } from '../../lib/s3';
 import { assertUnchanged, readWhole, type ReadTuning, type SourceFile } from '../transfer/source';
 import { verifyObject } from '../transfer/verify';
 import { Failure } from '../../workflows/contract';

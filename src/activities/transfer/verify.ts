@@ -1,7 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { ObjectRef } from '../../lib/s3';
+import { deleteObject, describeObject, type ObjectRef, sameChecksum } from '../../lib/s3';
 import { Failure, nonRetryable } from '../../workflows/contract';
-import { deleteObject, describeObject, sameChecksum } from './s3-objects';
 
 /**
  * Checks what storage holds against what was sent: size, storage checksum and
