@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SFTPWrapper } from 'ssh2';
-import { Prisma, type Server, type Transfer } from '../../generated/prisma/client';
+import type { Server, Transfer } from '../../generated/prisma/client';
 import type { Logger } from '../../lib/logger';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads } from '../lost-uploads';
@@ -24,16 +24,16 @@ import {
   listPartsIfOpen,
   type ObjectRef,
   putWhole,
-  sameChecksum,
   tagSha256,
 } from '../../lib/s3';
+import { TransferRecord } from './record';
 import { assertUnchanged, hashRemote, readWhole, type ReadTuning, type SourceFile } from './source';
-import { verifyObject } from './verify';
+import { isCompletedFrom, verifyObject } from './verify';
 
 export interface RunResult {
   status: 'completed' | 'skipped';
   sha256: string;
-  /** The row already holds the final status (see `ending`); the workflow need not write it. */
+  /** The row already holds the final status (TransferRecord.keepsSource); the workflow need not write it. */
   recorded: boolean;
 }
 
@@ -48,6 +48,7 @@ export class TransferRun {
   private readonly file: SourceFile;
   private readonly tuning: ReadTuning;
   private readonly progress: ProgressReporter;
+  private readonly record: TransferRecord;
 
   constructor(
     private readonly deps: ActivityDeps,
@@ -62,6 +63,7 @@ export class TransferRun {
       concurrency: deps.config.SFTP_READ_CONCURRENCY,
     };
     this.progress = new ProgressReporter(ctx, deps.temporal, log, this.file.size);
+    this.record = new TransferRecord(deps.db, row, this.progress);
   }
 
   async execute(sftp: SFTPWrapper): Promise<RunResult> {
@@ -97,7 +99,7 @@ export class TransferRun {
       }
       const uploadId = await createMultipartUpload(this.deps.s3, this.ref, { ChecksumAlgorithm: 'SHA256' });
       const cp: Checkpoint = { uploadId, partSize, offset: 0, hashState: '', parts: [] };
-      await this.saveCheckpoint(cp);
+      await this.record.saveCheckpoint(cp);
       return await this.multipart(sftp, cp);
     } catch (err) {
       // A retry resumes the multipart upload; a failure that ends the transfer (or a cancel) discards it.
@@ -123,7 +125,10 @@ export class TransferRun {
     const listed = await listPartsIfOpen(this.deps.s3, this.ref, uploadId);
     if (!listed) {
       // Gone: completed by an attempt that died before recording it, or aborted.
-      if (cp?.offset === this.file.size && (await this.isCompletedUpload(cp))) {
+      if (
+        cp?.offset === this.file.size &&
+        (await isCompletedFrom(this.deps.s3, this.ref, this.file.size, cp.parts))
+      ) {
         const { sha256 } = await uploadRemainingParts(this.multipartJob(sftp), cp);
         return await this.finish(sha256, compositeChecksum(cp.parts), false);
       }
@@ -138,15 +143,6 @@ export class TransferRun {
     return undefined;
   }
 
-  private async isCompletedUpload(cp: Checkpoint): Promise<boolean> {
-    const stored = await describeObject(this.deps.s3, this.ref);
-    return (
-      stored?.size === this.file.size &&
-      stored.checksum !== undefined &&
-      sameChecksum(stored.checksum, compositeChecksum(cp.parts))
-    );
-  }
-
   private multipartJob(sftp: SFTPWrapper): MultipartJob {
     return {
       s3: this.deps.s3,
@@ -155,12 +151,12 @@ export class TransferRun {
       file: this.file,
       tuning: this.tuning,
       signal: this.ctx.cancellationSignal,
-      saveCheckpoint: (cp) => this.saveCheckpoint(cp),
+      saveCheckpoint: (cp) => this.record.saveCheckpoint(cp),
     };
   }
 
   private async multipart(sftp: SFTPWrapper, cp: Checkpoint): Promise<RunResult> {
-    await this.recordAttempt(cp.offset);
+    await this.record.attemptStarted(this.ctx.info.attempt, cp.offset);
     const { checkpoint, sha256 } = await uploadRemainingParts(this.multipartJob(sftp), cp);
     // Bytes read from a file that changed meanwhile are not this version: never commit them.
     await assertUnchanged(sftp, this.file, 'after reading');
@@ -198,77 +194,22 @@ export class TransferRun {
   private async finish(sha256: string, checksum: string, tagged: boolean): Promise<RunResult> {
     if (!tagged) await tagSha256(this.deps.s3, this.ref, sha256);
     await verifyObject(this.deps.s3, this.ref, { size: this.file.size, sha256, checksum });
-    await this.deps.db.transfer.update({
-      where: { id: this.row.id },
-      data: {
-        sha256,
-        bytesDone: this.file.size,
-        uploadId: null,
-        checkpoint: Prisma.DbNull,
-        ...this.ending('completed'),
-      },
-    });
+    await this.record.completed(sha256, this.file.size);
     // No progress signal for the end: the workflow learns it from the result (one task fewer per file).
-    return { status: 'completed', sha256, recorded: this.keepsSource };
+    return { status: 'completed', sha256, recorded: this.record.keepsSource };
   }
 
   private async skipped(sha256: string): Promise<RunResult> {
     this.log.info({ sha256 }, 'identical object already stored; skipping upload');
-    await this.deps.db.transfer.update({
-      where: { id: this.row.id },
-      data: { sha256, bytesDone: this.file.size, ...this.ending('skipped') },
-    });
-    return { status: 'skipped', sha256, recorded: this.keepsSource };
-  }
-
-  /**
-   * With `keep` nothing is left to do once the object is verified, so the
-   * final status goes into the same write as the SHA-256: for a small file
-   * that saves the workflow a local activity, an activation and a write.
-   * With `delete` or `move` the workflow records it after the action.
-   */
-  private get keepsSource(): boolean {
-    return this.row.server.afterTransfer === 'keep';
-  }
-
-  private ending(status: 'completed' | 'skipped') {
-    return this.keepsSource ? { status, error: null, finishedAt: new Date() } : {};
-  }
-
-  /**
-   * Records the checkpoint after each part. The next part's buffer waits for
-   * this write, and a commit that waits for the disk takes tens of ms now and
-   * then, so it does not wait (synchronous_commit off). Only a crash of the
-   * database itself can lose the last few checkpoints; a resumed transfer
-   * then starts from an earlier one, which ListParts confirms, and uploads a
-   * few parts again. The very first one (the multipart upload's ID) is
-   * waited for: without it the upload could not be found to abort.
-   */
-  private async saveCheckpoint(cp: Checkpoint): Promise<void> {
-    const update = this.deps.db.transfer.update({
-      where: { id: this.row.id },
-      data: { uploadId: cp.uploadId, checkpoint: cp, bytesDone: cp.offset },
-    });
-    if (cp.parts.length === 0) await update;
-    else
-      await this.deps.db.$transaction([this.deps.db.$executeRaw`SET LOCAL synchronous_commit = off`, update]);
-    this.progress.update(cp.offset, cp);
-  }
-
-  private async recordAttempt(startOffset: number): Promise<void> {
-    await this.deps.db.transferAttempt.create({
-      data: { transferId: this.row.id, attempt: this.ctx.info.attempt, startOffset: BigInt(startOffset) },
-    });
+    await this.record.skipped(sha256, this.file.size);
+    return { status: 'skipped', sha256, recorded: this.record.keepsSource };
   }
 
   /** Aborts the multipart upload recorded on the row (if any) and forgets it. */
   private async discardUpload(): Promise<void> {
-    const current = await this.deps.db.transfer.findUnique({ where: { id: this.row.id } });
-    if (!current?.uploadId) return;
-    await abortUpload(this.deps.s3, this.ref, current.uploadId);
-    await this.deps.db.transfer.update({
-      where: { id: this.row.id },
-      data: { uploadId: null, checkpoint: Prisma.DbNull, bytesDone: 0 },
-    });
+    const uploadId = await this.record.uploadId();
+    if (!uploadId) return;
+    await abortUpload(this.deps.s3, this.ref, uploadId);
+    await this.record.uploadDiscarded();
   }
 }

@@ -1,18 +1,27 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { deleteObject, describeObject, type ObjectRef, sameChecksum } from '../../lib/s3';
+import {
+  compositeChecksum,
+  deleteObject,
+  describeObject,
+  type ObjectRef,
+  type PartRecord,
+  sameChecksum,
+} from '../../lib/s3';
 import { Failure, nonRetryable } from '../../workflows/contract';
 
+export interface ExpectedObject {
+  size: number;
+  sha256: string;
+  /** The checksum storage should report: the object's, or the composite of its parts. */
+  checksum: string;
+}
+
 /**
- * Checks what storage holds against what was sent: size, storage checksum and
- * the `sha256` tag. Nothing is done to the source before this passes; an
- * object that fails it is deleted (it is not this version) and the transfer
- * fails non-retryably.
+ * Checks the stored object against what was read (size, storage checksum,
+ * sha256 tag). One that differs is deleted and the transfer fails for good:
+ * the source is never acted on for an object that is not the file.
  */
-export async function verifyObject(
-  s3: S3Client,
-  ref: ObjectRef,
-  expected: { size: number; sha256: string; checksum: string },
-): Promise<void> {
+export async function verifyObject(s3: S3Client, ref: ObjectRef, expected: ExpectedObject): Promise<void> {
   const stored = await describeObject(s3, ref);
   const problems: string[] = [];
   if (!stored) problems.push('object is missing after upload');
@@ -29,5 +38,20 @@ export async function verifyObject(
   throw nonRetryable(
     Failure.ChecksumMismatch,
     `s3://${ref.Bucket}/${ref.Key} failed verification (${problems.join('; ')}); object deleted`,
+  );
+}
+
+/** Whether the object at `ref` is the completion of these parts (by an attempt that died before recording it). */
+export async function isCompletedFrom(
+  s3: S3Client,
+  ref: ObjectRef,
+  size: number,
+  parts: readonly PartRecord[],
+): Promise<boolean> {
+  const stored = await describeObject(s3, ref);
+  return (
+    stored?.size === size &&
+    stored.checksum !== undefined &&
+    sameChecksum(stored.checksum, compositeChecksum(parts))
   );
 }
