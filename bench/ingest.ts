@@ -4,8 +4,9 @@
  *   - one 1 GiB file: MB/s of each, ratio Ferry/rclone (median of three
  *     rounds, like the memory figures);
  *   - 1,000 files of 64 KiB: files/s of each, Ferry through its real path
- *     (a scan workflow that starts one transfer workflow per file), and the
- *     CPU each process spends per file on either side;
+ *     on both lanes (a scan that starts one transfer workflow per file, and
+ *     a scan of a `smallFiles: "batch"` server that starts transferBatch
+ *     workflows), and the CPU each process spends per file on either side;
  *   - the Temporal floor: as many empty transfer workflows (bench/floor/),
  *     to show what one workflow per file version allows before any file work;
  *   - peak RSS (VmHWM) of a Ferry worker process while it transfers one
@@ -16,7 +17,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -90,10 +91,12 @@ async function ferryLarge(deps: TestDeps, server: Server, rel: string, size: num
   }
 }
 
-/** WORKFLOW_ACTIVATION_TIMEOUT_MS from this process's environment, for an A/B of the sandbox watchdog. */
-function watchdogSetting(): Record<string, string> {
-  const value = process.env.WORKFLOW_ACTIVATION_TIMEOUT_MS;
-  return value === undefined ? {} : { WORKFLOW_ACTIVATION_TIMEOUT_MS: value };
+/** Worker settings taken from this process's environment, for A/B runs (sandbox watchdog, batch tuning). */
+function workerSettings(): Record<string, string> {
+  const names = ['WORKFLOW_ACTIVATION_TIMEOUT_MS', 'TRANSFER_BATCH_FILES', 'TRANSFER_BATCH_CONCURRENCY'];
+  return Object.fromEntries(
+    names.flatMap((n) => (process.env[n] === undefined ? [] : [[n, process.env[n]]])),
+  );
 }
 
 /** CPU seconds of the shared services so far: the Temporal dev server, MinIO, all PostgreSQL backends. */
@@ -114,7 +117,7 @@ async function ferrySmall(deps: TestDeps, server: Server) {
   const taskQueue = `bench-ingest-${randomUUID()}`;
   const worker = await startWorkerProcess(taskQueue, {
     TEMPORAL_TASK_QUEUE: taskQueue,
-    ...watchdogSetting(),
+    ...workerSettings(),
   });
   const workerPid = worker.child.pid ?? 0;
   try {
@@ -141,6 +144,12 @@ async function ferrySmall(deps: TestDeps, server: Server) {
   } finally {
     await worker.stop();
   }
+}
+
+/** Gives `dir` the owner of `like` (the SFTP account), so the scan may read it. */
+function chownLike(dir: string, like: string): void {
+  const owner = statSync(like);
+  chownSync(dir, owner.uid, owner.gid);
 }
 
 /** `rclone copy` with remotes from environment variables (no config file). */
@@ -242,13 +251,31 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
-/** 1,000 × 64 KiB through a Ferry scan, then with rclone. */
-async function smallFiles(deps: TestDeps, server: Server, root: string): Promise<Figures> {
+/**
+ * 1,000 × 64 KiB through a Ferry scan on each lane, then with rclone. The
+ * batch-lane server lists hard links of the same files (new paths: its own
+ * rows, keys and workflows).
+ */
+async function smallFiles(
+  deps: TestDeps,
+  server: Server,
+  batchServer: Server,
+  root: string,
+): Promise<Figures> {
   console.log(`writing fixtures: ${SMALL_FILES} × 64 KiB files of random bytes`);
-  for (let i = 0; i < SMALL_FILES; i++)
-    writeRandomFile(server, `f${String(i).padStart(4, '0')}.bin`, SMALL_SIZE);
-  console.log(`ferry: scan of ${SMALL_FILES} small files`);
+  mkdirSync(localPathOf(batchServer, ''), { recursive: true });
+  for (let i = 0; i < SMALL_FILES; i++) {
+    const rel = `f${String(i).padStart(4, '0')}.bin`;
+    writeRandomFile(server, rel, SMALL_SIZE);
+    linkSync(localPathOf(server, rel), localPathOf(batchServer, rel));
+  }
+  chownLike(localPathOf(batchServer, ''), localPathOf(server, ''));
+  console.log(`ferry, per-file lane: scan of ${SMALL_FILES} small files`);
   const ferry = await ferrySmall(deps, server);
+  console.log(`  ${round(ferry.filesPerSecond)} files/s`);
+  console.log(`ferry, batch lane: scan of ${SMALL_FILES} small files`);
+  const batch = await ferrySmall(deps, batchServer);
+  console.log(`  ${round(batch.filesPerSecond)} files/s`);
   console.log(`rclone: ${SMALL_FILES} small files`);
   const minioBefore = cpuSeconds(servicePid('minio'));
   const rcloneCpuBefore = reapedChildrenCpuSeconds();
@@ -267,6 +294,12 @@ async function smallFiles(deps: TestDeps, server: Server, root: string): Promise
     ferrySmallFilesPerSec: round(ferry.filesPerSecond),
     rcloneSmallFilesPerSec: round(rcloneFilesPerSecond),
     smallRatio: round(ferry.filesPerSecond / rcloneFilesPerSecond),
+    ferryBatchSmallFilesPerSec: round(batch.filesPerSecond),
+    batchSmallRatio: round(batch.filesPerSecond / rcloneFilesPerSecond),
+    ferryBatchWorkerCpuMsPerFile: perFileMs(batch.cpu.worker),
+    ferryBatchTemporalCpuMsPerFile: perFileMs(batch.cpu.temporal),
+    ferryBatchMinioCpuMsPerFile: perFileMs(batch.cpu.minio),
+    ferryBatchPostgresCpuMsPerFile: perFileMs(batch.cpu.postgres),
     // CPU per file, by process (ms): where the time of each side goes on these cores.
     ferryWorkerCpuMsPerFile: perFileMs(ferry.cpu.worker),
     ferryTemporalCpuMsPerFile: perFileMs(ferry.cpu.temporal),
@@ -301,6 +334,16 @@ function printTable(f: Figures): void {
       `64 KiB files (f/s)  ${pad(f.ferrySmallFilesPerSec)}  ${pad(f.rcloneSmallFilesPerSec)}  ${pad(f.smallRatio)}`,
     );
   }
+  if (f.batchSmallRatio !== undefined) {
+    console.log(
+      `64 KiB, batch lane     ${pad(f.ferryBatchSmallFilesPerSec)}  ${pad(f.rcloneSmallFilesPerSec)}  ${pad(f.batchSmallRatio)}`,
+    );
+    console.log(
+      `64 KiB files, batch lane, CPU ms per file: ferry worker ${f.ferryBatchWorkerCpuMsPerFile}, ` +
+        `Temporal ${f.ferryBatchTemporalCpuMsPerFile}, MinIO ${f.ferryBatchMinioCpuMsPerFile}, ` +
+        `PostgreSQL ${f.ferryBatchPostgresCpuMsPerFile}`,
+    );
+  }
   if (f.ferryWorkerCpuMsPerFile !== undefined) {
     console.log(
       `64 KiB files, CPU ms per file: ferry worker ${f.ferryWorkerCpuMsPerFile}, Temporal ${f.ferryTemporalCpuMsPerFile}, ` +
@@ -333,6 +376,7 @@ function printTable(f: Figures): void {
     f.largeRatio !== undefined && `large ≥ 1.0× rclone: ${f.largeRatio >= 1}`,
     f.rssGrowthMiB !== undefined && `RSS(1 GiB) − RSS(100 MiB) ≤ 32 MiB: ${f.rssGrowthMiB <= 32}`,
     f.smallRatio !== undefined && `small ≥ 0.5× rclone: ${f.smallRatio >= 0.5}`,
+    f.batchSmallRatio !== undefined && `small, batch lane ≥ 0.5× rclone: ${f.batchSmallRatio >= 0.5}`,
   ].filter(Boolean);
   console.log(`targets: ${targets.join('; ')}`);
   console.log(JSON.stringify(f));
@@ -352,15 +396,16 @@ async function main(): Promise<void> {
   const deps = await createTestDeps({ FERRY_BUCKET: BUCKET });
   const big = await createTestServer(deps, { bucket: BUCKET });
   const small = await createTestServer(deps, { bucket: BUCKET, recursive: false });
+  const batch = await createTestServer(deps, { bucket: BUCKET, recursive: false, smallFiles: 'batch' });
   const root = sftpAccount().root;
   try {
     const figures: Figures = {
       ...(only !== 'small' ? await largeFile(deps, big, root) : {}),
-      ...(only !== 'large' ? await smallFiles(deps, small, root) : {}),
+      ...(only !== 'large' ? await smallFiles(deps, small, batch, root) : {}),
     };
     printTable(figures);
   } finally {
-    for (const server of [big, small]) {
+    for (const server of [big, small, batch]) {
       rmSync(path.join(root, server.remoteDir), { recursive: true, force: true });
       await emptyPrefix(deps, server.keyPrefix);
       await emptyPrefix(deps, `rclone-${server.id}/`);

@@ -83,6 +83,18 @@ const schema = z.object({
    */
   SFTP_READ_CHUNK_BYTES: z.coerce.number().int().min(4096).max(261120).default(261120),
   /**
+   * Most file versions one `transferBatch` workflow carries (servers with
+   * `smallFiles: "batch"`; docs/ingest-batch-lane.md). Its input lists their
+   * row IDs, so this bounds the workflow's history as well. @default 200
+   */
+  TRANSFER_BATCH_FILES: z.coerce.number().int().min(1).max(1000).default(200),
+  /**
+   * Files of one batch in flight at once over its single SFTP session (each
+   * read whole with pipelined reads, then one PutObject): memory is this many
+   * small files (at most 4 MiB each). @default 16
+   */
+  TRANSFER_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
+  /**
    * Watchdog on each call into the workflow sandbox, in ms (the SDK's 5 s by
    * default); 0 turns it off. With it, a workflow stuck in a loop fails its
    * task instead of stalling the worker; Node makes a thread per call for it

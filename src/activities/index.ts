@@ -1,9 +1,10 @@
-import { createBatchActivities } from './batches';
 import type { ActivityDeps } from './deps';
+import { createExportBatchActivities } from './export-batch';
 import { createExportActivities } from './exports';
 import { createHealthActivities } from './health';
 import { createScanActivities } from './scan';
 import { createTransferActivities } from './transfer';
+import { createTransferBatchActivities } from './transfer-batch';
 import { createUploadActivities } from './uploads';
 
 export type { ActivityDeps } from './deps';
@@ -14,9 +15,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createHealthActivities(deps),
     ...createScanActivities(deps),
     ...createTransferActivities(deps),
+    ...createTransferBatchActivities(deps),
     ...createUploadActivities(deps),
     ...createExportActivities(deps),
-    ...createBatchActivities(deps),
+    ...createExportBatchActivities(deps),
   };
 }
 

@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { TransferInput } from '../workflows/contract';
+import type { TransferBatchInput, TransferInput } from '../workflows/contract';
+import { batchWorkflowId } from './workflow-ids';
 
 export type TransferStartOutcome = 'started' | 'already-started';
 
@@ -11,6 +12,16 @@ export type TransferStartOutcome = 'started' | 'already-started';
  * cost of an activity task is small next to the transfer itself.
  */
 export const LOCAL_TRANSFER_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A small file: one part, held whole in memory while it travels. Such files
+ * run as local activities on the per-file lane, and ride in batches on the
+ * batch lane; larger ones always get their own heartbeated, resumable
+ * transfer, whose cost per file is small next to the file itself.
+ */
+export function isSmallFile(size: bigint, partBytes: number): boolean {
+  return size <= BigInt(Math.min(partBytes, LOCAL_TRANSFER_MAX_BYTES));
+}
 
 /**
  * Starts the `transferFile` workflow of one Transfer row, the one way the scan
@@ -26,12 +37,43 @@ export async function startTransferWorkflow(
 ): Promise<TransferStartOutcome> {
   const input: TransferInput = {
     transferId: row.id,
-    local: row.size <= BigInt(Math.min(options.partBytes, LOCAL_TRANSFER_MAX_BYTES)),
+    local: isSmallFile(row.size, options.partBytes),
   };
   try {
     await client.workflow.start('transferFile', {
       taskQueue: options.taskQueue,
       workflowId: row.workflowId,
+      args: [input],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    });
+    return 'started';
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already-started';
+    throw err;
+  }
+}
+
+/**
+ * Starts the `transferBatch` workflow that offers to carry these rows (the
+ * batch lane). Its ID is derived from the server and the rows' workflow IDs,
+ * so a scan that forms the same batch again starts nothing. A batch that
+ * failed, was cancelled or terminated before it claimed its rows may run
+ * again (its rows are then still waiting); a completed one never does.
+ */
+export async function startBatchWorkflow(
+  client: Client,
+  taskQueue: string,
+  serverId: string,
+  rows: readonly { id: string; workflowId: string }[],
+): Promise<TransferStartOutcome> {
+  const input: TransferBatchInput = { serverId, transferIds: rows.map((r) => r.id) };
+  try {
+    await client.workflow.start('transferBatch', {
+      taskQueue,
+      workflowId: batchWorkflowId(
+        serverId,
+        rows.map((r) => r.workflowId),
+      ),
       args: [input],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     });

@@ -12,6 +12,7 @@ export const WorkflowType = {
   healthCheck: 'healthCheck',
   scanServer: 'scanServer',
   transferFile: 'transferFile',
+  transferBatch: 'transferBatch',
   uploadLifecycle: 'uploadLifecycle',
   exportArchive: 'exportArchive',
   exportStagingCleanup: 'exportStagingCleanup',
@@ -35,7 +36,9 @@ export const workflowIds = {
   /** Removes a failed export's staged zip once its keep time is over. */
   exportStagingCleanup: (exportId: string): string => `ferry-export-cleanup-${exportId}`,
   /** One batch workflow per batch of exports, ever. */
-  batch: (batchId: string): string => `ferry-batch-${batchId}`,
+  exportBatch: (batchId: string): string => `ferry-export-batch-${batchId}`,
+  /** What the IDs of one server's batch workflows start with; the rest is a hash of the versions it holds. */
+  transferBatchPrefix: (serverId: string): string => `ferry-batch-${serverId}-`,
 };
 
 // ---------------------------------------------------------------- progress
@@ -72,6 +75,26 @@ export interface TransferInput {
  */
 export const transferProgressSignal = defineSignal<[{ done: number; total: number }]>('transferProgress');
 
+/**
+ * Input of the `transferBatch` workflow (the batch lane for small files): the
+ * rows it offers to carry. Its first activity claims those still waiting
+ * (discovered, unclaimed) in one conditional update; rows another batch or
+ * their own transferFile got first are left to them.
+ */
+export interface TransferBatchInput {
+  serverId: string;
+  transferIds: string[];
+}
+
+/** What a batch did, per file version it carried. */
+export interface TransferBatchTotals {
+  /** Rows this batch claimed (the others of its input were carried by someone else). */
+  claimed: number;
+  completed: number;
+  skipped: number;
+  failed: number;
+}
+
 // ---------------------------------------------------------------- scans
 
 /** Input of the `scanServer` workflow; `cursor` pages the start of transfers across continue-as-new. */
@@ -94,8 +117,10 @@ export interface ScanTotals {
   newVersions: number;
   /** Rows waiting for their transfer workflow once listed (this scan's and earlier ones). */
   pending: number;
-  /** Transfer workflows this scan started. */
+  /** Transfer workflows this scan started, plus the files offered to the batches it started. */
   started: number;
+  /** `transferBatch` workflows this scan started (servers with `smallFiles: "batch"`). */
+  batches?: number;
   /** Transfer workflows already running or done (another scan or a retry got there first). */
   alreadyStarted: number;
   /** Transfers left `running` by a workflow that no longer runs, now failed and their uploads aborted. */

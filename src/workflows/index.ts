@@ -3,5 +3,6 @@ export { healthCheck } from './health';
 export { uploadLifecycle } from './upload';
 export { scanServer } from './scan';
 export { transferFile } from './transfer';
+export { transferBatch } from './transfer-batch';
 export { exportArchive, exportStagingCleanup } from './export';
-export { exportBatch } from './batch';
+export { exportBatch } from './export-batch';

@@ -123,6 +123,7 @@ export async function scanServer(input: ScanInput): Promise<ScanResult> {
     const result = await startTransfers({ serverId, cursor, limit: START_PAGE_SIZE });
     totals.started += result.started;
     totals.alreadyStarted += result.alreadyStarted;
+    if (result.batches) totals.batches = (totals.batches ?? 0) + result.batches;
     cursor = result.nextCursor;
     if (cursor === null) break;
   }

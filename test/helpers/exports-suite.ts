@@ -6,7 +6,7 @@ import { createTestDeps, type TestDeps } from './deps';
 import { removeExportDirs, removePrefix } from './exports';
 import { createTestServer, removeTestFiles } from './ingest-fixtures';
 import { terminateOpenWorkflows } from './servers';
-import { taskQueueFor } from './worker';
+import { taskQueueFor } from './workflows';
 
 export interface ExportSuite {
   deps: TestDeps;

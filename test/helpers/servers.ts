@@ -57,6 +57,7 @@ export interface ServerAnswer {
   webhookUrl: string | null;
   hasWebhookSecret: boolean;
   enabled: boolean;
+  smallFiles: 'workflow' | 'batch';
   scheduleId: string;
   scanWorkflowId: string;
   createdAt: string;

@@ -5,12 +5,14 @@
 import { NativeConnection } from '@temporalio/worker';
 import { createFerryWorker } from '../../src/worker';
 import { createTestDeps } from './deps';
+import { logSftpOpens } from './sftp-open-log';
 
 async function main(): Promise<void> {
   const taskQueue = process.env.FERRY_TEST_TASK_QUEUE;
   const codePath = process.env.FERRY_TEST_BUNDLE;
   if (!taskQueue || !codePath) throw new Error('FERRY_TEST_TASK_QUEUE and FERRY_TEST_BUNDLE are required');
   const overrides = JSON.parse(process.env.FERRY_TEST_OVERRIDES ?? '{}') as Record<string, string>;
+  if (process.env.FERRY_TEST_SFTP_OPEN_LOG) logSftpOpens(process.env.FERRY_TEST_SFTP_OPEN_LOG);
   const deps = await createTestDeps(overrides);
   const connection = await NativeConnection.connect({ address: deps.config.TEMPORAL_ADDRESS });
   const worker = await createFerryWorker(deps, { connection, taskQueue, workflowBundle: { codePath } });

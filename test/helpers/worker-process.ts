@@ -14,12 +14,15 @@ export type WorkerProcess = ReturnType<typeof startProcess>;
 export async function startWorkerProcess(
   taskQueue: string,
   overrides: Record<string, string> = {},
+  /** Environment of the test harness itself (FERRY_TEST_SFTP_OPEN_LOG, see worker-entry.ts). */
+  harnessEnv: Record<string, string> = {},
 ): Promise<WorkerProcess> {
   const proc = startProcess(
     process.execPath,
     ['--import', 'tsx', path.join(repoRoot, 'test/helpers/worker-entry.ts')],
     {
       ...process.env,
+      ...harnessEnv,
       FERRY_TEST_TASK_QUEUE: taskQueue,
       FERRY_TEST_BUNDLE: await workflowBundlePath(),
       FERRY_TEST_OVERRIDES: JSON.stringify(overrides),

@@ -53,6 +53,7 @@ const badServerBodies: [string, (b: Body) => Body, string][] = [
   ['move without archive dir', withFields({ afterTransfer: 'move' }), 'archiveDir'],
   ['archive dir with ..', withFields({ afterTransfer: 'move', archiveDir: 'done/../..' }), 'archiveDir'],
   ['unknown after-transfer action', withFields({ afterTransfer: 'shred' }), 'afterTransfer'],
+  ['unknown small-files lane', withFields({ smallFiles: 'bulk' }), 'smallFiles'],
   ['webhook over ftp', withFields({ webhookUrl: 'ftp://example.com/hook' }), 'webhookUrl'],
   ['very long name', withFields({ name: 'n'.repeat(5000) }), 'name'],
   ['NUL in the name', withFields({ name: 'a\u0000b' }), 'name'],

@@ -93,7 +93,7 @@ describe('batches: many exports as child workflows, at most `concurrency` at onc
     });
     assert.equal(res.status, 202, res.text);
     const { batchId, jobId } = res.body;
-    assert.equal(jobId, workflowIds.batch(batchId));
+    assert.equal(jobId, workflowIds.exportBatch(batchId));
 
     const done = await withWorker(deps, suite.taskQueue, () => settled(batchId));
     assert.equal(done.status, 'completed', JSON.stringify(done.firstFailures));

@@ -15,7 +15,8 @@ import {
 import { terminateOpenWorkflows } from '../helpers/servers';
 import { sha256 } from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
-import { taskQueueFor, withWorker } from '../helpers/worker';
+import { withWorker } from '../helpers/worker';
+import { taskQueueFor } from '../helpers/workflows';
 
 interface JobAnswer {
   jobId: string;
@@ -112,14 +113,14 @@ describe('jobs API: every kind of job in one list, one view and one cancel', () 
     await deps.db.batch.create({
       data: {
         id,
-        workflowId: workflowIds.batch(id),
+        workflowId: workflowIds.exportBatch(id),
         status,
         concurrency: 2,
         total: 0,
         createdAt: nextTime(),
       },
     });
-    return { jobId: workflowIds.batch(id), kind: 'batch', resourceId: id };
+    return { jobId: workflowIds.exportBatch(id), kind: 'batch', resourceId: id };
   }
 
   /** The first `count` jobs of a listing, following its cursor `limit` at a time. */
@@ -185,7 +186,11 @@ describe('jobs API: every kind of job in one list, one view and one cancel', () 
       assert.equal(res.status, 400, query);
       assert.equal(res.body.error.code, 'invalid_request');
     }
-    for (const id of [workflowIds.upload(randomUUID()), 'not-a-job', `ferry-batch-${'x'.repeat(200)}`]) {
+    for (const id of [
+      workflowIds.upload(randomUUID()),
+      'not-a-job',
+      `ferry-export-batch-${'x'.repeat(200)}`,
+    ]) {
       assert.equal((await api.call('GET', `/v1/jobs/${id}`)).status, 404, id);
       assert.equal((await api.call('DELETE', `/v1/jobs/${id}`)).status, 404, id);
     }

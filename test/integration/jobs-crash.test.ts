@@ -105,7 +105,7 @@ describe('jobs: no job queued forever, no job run twice', () => {
       assert.equal(res.status, 503, res.text);
       const [workflowId] = started;
       assert.ok(workflowId, 'the batch workflow was started');
-      const batchId = workflowId.replace(/^ferry-batch-/, '');
+      const batchId = workflowId.replace(/^ferry-export-batch-/, '');
       assert.equal(await db.batch.count({ where: { id: batchId } }), 0, 'no batch row');
       assert.equal(await db.batchItem.count({ where: { batchId } }), 0, 'no export waits in it');
       assert.equal((await suite.api.call('GET', `/v1/jobs/${workflowId}`)).status, 404, 'no job');

@@ -104,12 +104,20 @@ describe('servers API: rows, secrets and Temporal Schedules', () => {
     assert.deepEqual(initial.action.args, [{ serverId: id }]);
     assert.equal(initial.policies.overlap, 'SKIP');
     assert.equal(initial.state.paused, false);
+    assert.equal(created.body.smallFiles, 'workflow', 'the per-file lane is the default');
 
     const patched = await api.call<ServerAnswer>('PATCH', `/v1/servers/${id}`, {
-      json: { scanIntervalSeconds: 7, enabled: false, name: `${created.body.name}-renamed` },
+      json: {
+        scanIntervalSeconds: 7,
+        enabled: false,
+        name: `${created.body.name}-renamed`,
+        smallFiles: 'batch',
+      },
     });
     assert.equal(patched.status, 200, patched.text);
     assert.equal(patched.body.enabled, false);
+    assert.equal(patched.body.smallFiles, 'batch');
+    assert.equal((await api.call<ServerAnswer>('GET', `/v1/servers/${id}`)).body.smallFiles, 'batch');
     const updated = await schedule.describe();
     assert.deepEqual(
       updated.spec.intervals?.map((i) => i.every),

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { startTransferWorkflow } from '../../lib/transfer-start';
+import { isSmallFile, startBatchWorkflow, startTransferWorkflow } from '../../lib/transfer-start';
 import type { ActivityDeps } from '../deps';
 
 export interface StartPage {
@@ -10,10 +10,12 @@ export interface StartPage {
 }
 
 export interface StartPageResult {
-  /** Transfer workflows this page started. */
+  /** Transfer workflows this page started, plus the files offered to the batches it started. */
   started: number;
   /** Rows whose workflow was already running or done (another scan or worker got there first). */
   alreadyStarted: number;
+  /** `transferBatch` workflows this page started (batch-lane servers only). */
+  batches?: number;
   /** Where the next page begins; null when this was the last. */
   nextCursor: string | null;
 }
@@ -21,22 +23,27 @@ export interface StartPageResult {
 /** Workflow starts in flight at once: enough to hide round trips, few enough not to flood the frontend. */
 export const START_CONCURRENCY = 16;
 
+interface PendingRow {
+  id: string;
+  workflowId: string;
+  size: bigint;
+}
+
 /**
- * Starts the `transferFile` workflow of one page of `discovered` rows. Rows
- * stay `discovered` until their workflow runs, so a later scan offers them
- * again; the deterministic workflow ID turns those repeats into no-ops.
+ * Starts the workflows of one page of `discovered` rows. Rows stay
+ * `discovered` until their workflow runs, so a later scan offers them again;
+ * deterministic workflow IDs turn those repeats into no-ops.
+ *
+ * On a server with `smallFiles: "batch"` the page's small files are offered
+ * to `transferBatch` workflows of up to TRANSFER_BATCH_FILES rows (the page
+ * grows to hold a whole batch); its larger files get their own
+ * `transferFile` as on any other server.
  */
 export function createStartActivity({ config, db, temporal }: ActivityDeps) {
-  return async function startTransfers({ serverId, cursor, limit }: StartPage): Promise<StartPageResult> {
+  const startOptions = { taskQueue: config.TEMPORAL_TASK_QUEUE, partBytes: config.transferPartBytes };
+
+  async function startEach(rows: PendingRow[], result: StartPageResult): Promise<void> {
     const ctx = Context.current();
-    const rows = await db.transfer.findMany({
-      where: { serverId, status: 'discovered', ...(cursor ? { id: { gt: cursor } } : {}) },
-      orderBy: { id: 'asc' },
-      take: limit,
-      select: { id: true, workflowId: true, size: true },
-    });
-    const startOptions = { taskQueue: config.TEMPORAL_TASK_QUEUE, partBytes: config.transferPartBytes };
-    const result: StartPageResult = { started: 0, alreadyStarted: 0, nextCursor: null };
     for (let i = 0; i < rows.length; i += START_CONCURRENCY) {
       ctx.cancellationSignal.throwIfAborted();
       const batch = rows.slice(i, i + START_CONCURRENCY);
@@ -49,7 +56,43 @@ export function createStartActivity({ config, db, temporal }: ActivityDeps) {
       }
       ctx.heartbeat(i);
     }
-    if (rows.length === limit) result.nextCursor = rows[rows.length - 1]?.id ?? null;
+  }
+
+  async function startBatches(serverId: string, rows: PendingRow[], result: StartPageResult) {
+    for (let i = 0; i < rows.length; i += config.TRANSFER_BATCH_FILES) {
+      const batch = rows.slice(i, i + config.TRANSFER_BATCH_FILES);
+      const outcome = await startBatchWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, serverId, batch);
+      if (outcome === 'started') {
+        result.started += batch.length;
+        result.batches = (result.batches ?? 0) + 1;
+      } else result.alreadyStarted += batch.length;
+      Context.current().heartbeat(i);
+    }
+  }
+
+  return async function startTransfers({ serverId, cursor, limit }: StartPage): Promise<StartPageResult> {
+    // A server deleted meanwhile has no rows left either: the page comes back empty.
+    const server = await db.server.findUnique({ where: { id: serverId }, select: { smallFiles: true } });
+    const batchLane = server?.smallFiles === 'batch';
+    const take = batchLane ? Math.max(limit, config.TRANSFER_BATCH_FILES) : limit;
+    const rows = await db.transfer.findMany({
+      where: { serverId, status: 'discovered', ...(cursor ? { id: { gt: cursor } } : {}) },
+      orderBy: { id: 'asc' },
+      take,
+      select: { id: true, workflowId: true, size: true },
+    });
+    const result: StartPageResult = { started: 0, alreadyStarted: 0, nextCursor: null };
+    if (batchLane) {
+      const small = rows.filter((r) => isSmallFile(r.size, config.transferPartBytes));
+      await startBatches(serverId, small, result);
+      await startEach(
+        rows.filter((r) => !isSmallFile(r.size, config.transferPartBytes)),
+        result,
+      );
+    } else {
+      await startEach(rows, result);
+    }
+    if (rows.length === take) result.nextCursor = rows[rows.length - 1]?.id ?? null;
     return result;
   };
 }

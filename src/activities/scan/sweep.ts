@@ -12,6 +12,7 @@ export interface SweepInput {
 interface RunningRow {
   id: string;
   workflowId: string;
+  batchWorkflowId: string | null;
   uploadId: string | null;
   bucket: string;
   objectKey: string;
@@ -43,14 +44,25 @@ export function createSweepActivity({ db, s3, temporal, log }: ActivityDeps) {
   async function settleAbandoned(serverId: string): Promise<number> {
     const running = await db.transfer.findMany({
       where: { serverId, status: 'running' },
-      select: { id: true, workflowId: true, uploadId: true, bucket: true, objectKey: true },
+      select: {
+        id: true,
+        workflowId: true,
+        batchWorkflowId: true,
+        uploadId: true,
+        bucket: true,
+        objectKey: true,
+      },
     });
     if (running.length === 0) return 0;
     const listed = await listedAsRunning(temporal, serverId);
+    // Many rows share one batch: each carrier is asked about once.
+    const endings = new Map<string, Promise<string | undefined>>();
     let abandoned = 0;
     for (const row of running) {
-      if (listed.has(row.workflowId)) continue;
-      const ended = await howItEnded(temporal, row.workflowId);
+      const carrier = row.batchWorkflowId ?? row.workflowId;
+      if (listed.has(carrier)) continue;
+      if (!endings.has(carrier)) endings.set(carrier, howItEnded(temporal, carrier));
+      const ended = await endings.get(carrier);
       if (!ended) continue;
       // One row that cannot be cleaned up (its bucket gone private, storage down) is left
       // `running` for the next scan; it must not stop this scan from starting new files.
@@ -68,14 +80,16 @@ export function createSweepActivity({ db, s3, temporal, log }: ActivityDeps) {
     // Abort first: should it fail, the row still names the upload and the next scan tries again.
     // (A workflow that closed normally wrote its final status before closing: its upload is
     // completed or gone already, and the conditional update below leaves its row alone.)
+    // A batch sends its small files in single requests: it never opens a multipart upload.
     const ref = { Bucket: row.bucket, Key: row.objectKey };
     if (row.uploadId) await abortUpload(s3, ref, row.uploadId);
-    await abortLostUploads({ db, s3, log: rowLog }, ref, new Date());
+    if (!row.batchWorkflowId) await abortLostUploads({ db, s3, log: rowLog }, ref, new Date());
+    const carrier = row.batchWorkflowId ? `batch workflow ${row.batchWorkflowId}` : 'transfer workflow';
     const { count } = await db.transfer.updateMany({
       where: { id: row.id, status: 'running' },
       data: {
         status: 'failed',
-        error: `its transfer workflow ${ended} while the transfer ran; retry to start it again`,
+        error: `its ${carrier} ${ended} while the transfer ran; retry to start it again`,
         finishedAt: new Date(),
         uploadId: null,
         checkpoint: Prisma.DbNull,
@@ -111,12 +125,13 @@ async function failureMessage(handle: WorkflowHandle): Promise<string> {
   return events.at(-1)?.workflowExecutionFailedEventAttributes?.failure?.message ?? 'no message';
 }
 
-/** IDs of the server's transfer workflows that Temporal's visibility lists as running. */
+/** IDs of the server's transfer and batch workflows that Temporal's visibility lists as running. */
 async function listedAsRunning(temporal: Client, serverId: string): Promise<Set<string>> {
-  const prefix = workflowIds.transferPrefix(serverId);
   // Server IDs are UUIDs; anything else must not reach the query's quotes.
-  if (!/^[\w-]+$/.test(prefix)) throw new Error(`unexpected server id ${JSON.stringify(serverId)}`);
-  const query = `WorkflowType = 'transferFile' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${prefix}'`;
+  if (!/^[\w-]+$/.test(serverId)) throw new Error(`unexpected server id ${JSON.stringify(serverId)}`);
+  const files = `WorkflowType = 'transferFile' AND WorkflowId STARTS_WITH '${workflowIds.transferPrefix(serverId)}'`;
+  const batches = `WorkflowType = 'transferBatch' AND WorkflowId STARTS_WITH '${workflowIds.transferBatchPrefix(serverId)}'`;
+  const query = `ExecutionStatus = 'Running' AND ((${files}) OR (${batches}))`;
   const ids = new Set<string>();
   for await (const wf of temporal.workflow.list({ query })) ids.add(wf.workflowId);
   return ids;

@@ -1,12 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { type AfterTransferAction, Prisma } from '../../generated/prisma/client';
-import { decryptSecret } from '../../lib/secrets';
-import { callWebhook } from '../../lib/webhook';
 import { Failure, nonRetryable, type TransferInput } from '../../workflows/contract';
 import type { ActivityDeps } from '../deps';
 import { rawSftp, sftpTargetOf } from '../sftp/connection';
 import { SftpPool } from '../sftp/pool';
 import { type AfterTransferDone, applyAction } from './after-transfer';
+import { notifyRow, type TransferEvent } from './notify';
 import { TransferRun } from './run';
 import { abortNamedUpload } from '../lost-uploads';
 
@@ -44,8 +43,15 @@ export function createTransferActivities(deps: ActivityDeps) {
     async transferToS3({ transferId }: TransferInput): Promise<TransferOutcome> {
       const ctx = Context.current();
       const row = await loadRow(transferId);
-      await db.transfer.update({
-        where: { id: transferId },
+      const log = deps.log.child({
+        workflowId: ctx.info.workflowExecution?.workflowId,
+        transferId,
+        serverId: row.serverId,
+      });
+      // Conditional: a row a batch has claimed is that batch's (batch lane). This workflow
+      // then leaves it alone and ends, as if skipped, with nothing to do after the transfer.
+      const { count } = await db.transfer.updateMany({
+        where: { id: transferId, batchWorkflowId: null },
         data: {
           status: 'running',
           attempts: ctx.info.attempt,
@@ -53,11 +59,17 @@ export function createTransferActivities(deps: ActivityDeps) {
           error: null,
         },
       });
-      const log = deps.log.child({
-        workflowId: ctx.info.workflowExecution?.workflowId,
-        transferId,
-        serverId: row.serverId,
-      });
+      if (count === 0) {
+        log.info('the transfer is carried by a batch workflow; this workflow leaves it alone');
+        return {
+          status: 'skipped',
+          sha256: row.sha256 ?? '',
+          size: Number(row.size),
+          recorded: true,
+          afterTransfer: 'keep',
+          notify: false,
+        };
+      }
       const target = sftpTargetOf(row.server, config.secretKey);
       const result = await sftpPool.use(target, (client) =>
         new TransferRun(deps, ctx, row, log).execute(rawSftp(client)),
@@ -110,30 +122,8 @@ export function createTransferActivities(deps: ActivityDeps) {
     },
 
     /** Calls the server's webhook (HMAC-signed with its secret) with the transfer's outcome. */
-    async notifyTransfer(input: {
-      transferId: string;
-      event: 'transfer.completed' | 'transfer.failed';
-    }): Promise<void> {
-      const row = await loadRow(input.transferId);
-      const { server } = row;
-      if (!server.webhookUrl) return;
-      const secret = server.webhookSecretEnc
-        ? decryptSecret(config.secretKey, server.webhookSecretEnc)
-        : undefined;
-      await callWebhook(server.webhookUrl, secret, {
-        event: input.event,
-        transferId: row.id,
-        workflowId: row.workflowId,
-        serverId: row.serverId,
-        remotePath: row.remotePath,
-        size: Number(row.size),
-        mtimeMs: Number(row.mtimeMs),
-        bucket: row.bucket,
-        objectKey: row.objectKey,
-        sha256: row.sha256,
-        status: row.status,
-        error: row.error,
-      });
+    async notifyTransfer(input: { transferId: string; event: TransferEvent }): Promise<void> {
+      await notifyRow(config.secretKey, await loadRow(input.transferId), input.event);
     },
   };
 }

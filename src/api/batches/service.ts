@@ -59,7 +59,7 @@ export async function createBatch(
 
   const exports = await prepareBatchExports(deps, body.exports);
   const batchId = randomUUID();
-  const workflowId = workflowIds.batch(batchId);
+  const workflowId = workflowIds.exportBatch(batchId);
   const input: BatchInput = { batchId, exportsPerRun: config.BATCH_EXPORTS_PER_RUN };
   try {
     const batch = await db.$transaction(

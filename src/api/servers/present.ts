@@ -29,6 +29,7 @@ export function presentServer(s: Server) {
     webhookUrl: s.webhookUrl,
     hasWebhookSecret: s.webhookSecretEnc !== null,
     enabled: s.enabled,
+    smallFiles: s.smallFiles,
     scheduleId: workflowIds.scanSchedule(s.id),
     scanWorkflowId: workflowIds.scan(s.id),
     createdAt: s.createdAt,

@@ -103,6 +103,8 @@ const fields = {
     .refine((s) => !CONTROL.test(s), 'must not contain control characters'),
   webhookSecret: z.string().min(1).max(1024),
   enabled: z.boolean(),
+  /** How files of at most one part travel: a transferFile workflow each, or in batches (README). */
+  smallFiles: z.enum(['workflow', 'batch']),
 };
 
 export const createServerBody = z.strictObject({
@@ -126,6 +128,7 @@ export const createServerBody = z.strictObject({
   webhookUrl: fields.webhookUrl.nullish(),
   webhookSecret: fields.webhookSecret.nullish(),
   enabled: fields.enabled.default(true),
+  smallFiles: fields.smallFiles.default('workflow'),
 });
 export type CreateServerBody = z.infer<typeof createServerBody>;
 
@@ -151,6 +154,7 @@ export const patchServerBody = z.strictObject({
   webhookUrl: fields.webhookUrl.nullish(),
   webhookSecret: fields.webhookSecret.nullish(),
   enabled: fields.enabled.optional(),
+  smallFiles: fields.smallFiles.optional(),
 });
 export type PatchServerBody = z.infer<typeof patchServerBody>;
 

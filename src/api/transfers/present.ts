@@ -27,6 +27,8 @@ export function presentTransfer(t: Transfer, live?: Progress) {
     error: t.error,
     attempts: t.attempts,
     workflowId: t.workflowId,
+    /** The `transferBatch` workflow that carried it (batch lane), else null: then workflowId did. */
+    batchWorkflowId: t.batchWorkflowId,
     startedAt: t.startedAt,
     finishedAt: t.finishedAt,
     createdAt: t.createdAt,

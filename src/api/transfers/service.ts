@@ -35,8 +35,9 @@ export function createTransferService({ config, db, temporal, log }: Omit<ApiDep
   /** The row, and the workflow's own view while it runs (undefined when it does not answer in time). */
   async function describe(id: string): Promise<{ transfer: Transfer; live: Progress | undefined }> {
     const transfer = await get(id);
+    // A batch-carried row is its own record: the batch's query counts files, not this one's bytes.
     const live =
-      transfer.status === 'running'
+      transfer.status === 'running' && !transfer.batchWorkflowId
         ? await liveProgress(temporal, log, transfer.workflowId, QUERY_DEADLINE_MS)
         : undefined;
     return { transfer, live };
@@ -62,7 +63,10 @@ export function createTransferService({ config, db, temporal, log }: Omit<ApiDep
     return { transfers, continueAfter: rows.length > q.limit ? transfers.at(-1) : undefined };
   }
 
-  /** Only failed or cancelled transfers; the same workflow ID runs again (ALLOW_DUPLICATE_FAILED_ONLY). */
+  /**
+   * Only failed or cancelled transfers; the same workflow ID runs again (ALLOW_DUPLICATE_FAILED_ONLY).
+   * A row a batch carried runs as its own transferFile: the claim forgets the batch.
+   */
   async function retry(id: string): Promise<Transfer> {
     const t = await get(id);
     if (!RETRYABLE.includes(t.status)) {
@@ -72,7 +76,7 @@ export function createTransferService({ config, db, temporal, log }: Omit<ApiDep
     }
     const claimed = await db.transfer.updateMany({
       where: { id: t.id, status: { in: RETRYABLE } },
-      data: { status: 'discovered', error: null, finishedAt: null },
+      data: { status: 'discovered', error: null, finishedAt: null, batchWorkflowId: null },
     });
     if (claimed.count === 0) throw new ConflictError(`transfer ${t.id} changed state meanwhile; look again`);
     let outcome;
@@ -100,6 +104,13 @@ export function createTransferService({ config, db, temporal, log }: Omit<ApiDep
   async function cancel(id: string): Promise<Transfer> {
     const t = await get(id);
     if (FINISHED.includes(t.status)) throw new ConflictError(`transfer ${t.id} is already ${t.status}`);
+    if (t.batchWorkflowId) {
+      throw new ConflictError(
+        `transfer ${t.id} rides in batch workflow ${t.batchWorkflowId} and cannot be cancelled alone; ` +
+          'cancel the batch (temporal workflow cancel) to stop all of its files',
+        { batchWorkflowId: t.batchWorkflowId },
+      );
+    }
     try {
       await temporal.workflow.getHandle(t.workflowId).cancel();
     } catch (err) {
@@ -120,7 +131,12 @@ export function createTransferService({ config, db, temporal, log }: Omit<ApiDep
   async function restore(t: Transfer): Promise<void> {
     await db.transfer.updateMany({
       where: { id: t.id, status: 'discovered' },
-      data: { status: t.status, error: t.error, finishedAt: t.finishedAt },
+      data: {
+        status: t.status,
+        error: t.error,
+        finishedAt: t.finishedAt,
+        batchWorkflowId: t.batchWorkflowId,
+      },
     });
   }
 

@@ -14,7 +14,7 @@ export interface BatchItemPage {
 }
 
 /** The batch activities (src/workflows/batch.ts runs them); database only. */
-export function createBatchActivities({ db }: ActivityDeps) {
+export function createExportBatchActivities({ db }: ActivityDeps) {
   return {
     /**
      * queued → running. The API writes the batch in the transaction that

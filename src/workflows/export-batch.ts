@@ -59,7 +59,7 @@ function messageOf(err: unknown): string {
 }
 
 /**
- * One per batch (ID `workflowIds.batch(batchId)`): runs the batch's exports
+ * One per batch (ID `workflowIds.exportBatch(batchId)`): runs the batch's exports
  * as `exportArchive` child workflows (each under its own export workflow ID),
  * at most `concurrency` at once, in request order: a sliding window that
  * starts the next export as soon as one ends. The exports are read from the
