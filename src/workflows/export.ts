@@ -3,6 +3,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   ParentClosePolicy,
   isCancellation,
   log,
@@ -144,7 +145,8 @@ export async function exportArchive(input: ExportInput): Promise<ExportOutcome> 
       entries: resolved.entries,
     };
   } catch (err) {
-    const cancelled = isCancellation(err);
+    // A step may end with its own error once cancelled; the workflow's cancellation decides.
+    const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
     const { message, type } = cancelled ? { message: 'cancelled', type: null } : failureOf(err);
     progress = { ...progress, phase: cancelled ? 'cancelled' : 'failed' };
     await CancellationScope.nonCancellable(async () => {
@@ -158,7 +160,7 @@ export async function exportArchive(input: ExportInput): Promise<ExportOutcome> 
       await removeTemporary(exportId);
       if (!cancelled) await notify(exportId);
     });
-    if (cancelled) throw err;
+    if (cancelled) throw isCancellation(err) ? err : new CancelledFailure('export cancelled');
     throw nonRetryable(Failure.ExportFailed, message);
   }
 }

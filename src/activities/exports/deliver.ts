@@ -1,7 +1,7 @@
 import path from 'node:path/posix';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import type { Db } from '../../lib/db';
 import type { Logger } from '../../lib/logger';
@@ -136,7 +136,7 @@ async function upload(
   const size = Number(row.archiveSize);
   const handle = await openTemp(sftp, tempPath, start > 0);
   const writer = new PipelinedWriter(sftp, handle, start, deps.writeConcurrency);
-  const onAbort = () => writer.fail(new Error('export cancelled'));
+  const onAbort = () => writer.fail(new CancelledFailure('export cancelled'));
   ctx.cancellationSignal.addEventListener('abort', onAbort);
   try {
     if (start < size) {
