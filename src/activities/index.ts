@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { createEventActivities } from './events';
 import { createHealthActivities } from './health';
 import { createScanActivities } from './scan';
 import { createTransferActivities } from './transfer';
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createScanActivities(deps),
     ...createTransferActivities(deps),
     ...createUploadActivities(deps),
+    ...createEventActivities(deps),
   };
 }
 

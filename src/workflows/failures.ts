@@ -56,6 +56,12 @@ export const Failure = {
   /** The upload ended without an object (the workflow's own failure). */
   UploadFailed: 'UploadFailed',
 
+  // Events
+  /** The event row is gone. */
+  EventNotFound: 'EventNotFound',
+  /** A route's action cannot run for this event (its server is gone or disabled, no server named). */
+  RouteActionInvalid: 'RouteActionInvalid',
+
   // Outbound calls
   /** The webhook receiver rejected the call (4xx other than 408/429). */
   WebhookRejected: 'WebhookRejected',

@@ -3,3 +3,4 @@ export { healthCheck } from './health';
 export { uploadLifecycle } from './upload';
 export { scanServer } from './scan';
 export { transferFile } from './transfer';
+export { handleEvent, forwardEvent } from './event';

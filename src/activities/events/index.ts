@@ -1,0 +1,9 @@
+import type { ActivityDeps } from '../deps';
+import { createEventActions } from './actions';
+import { createEventBookkeeping } from './bookkeeping';
+
+export type { ActionOutcome, PlannedAction } from './bookkeeping';
+
+export function createEventActivities(deps: ActivityDeps) {
+  return { ...createEventBookkeeping(deps), ...createEventActions(deps) };
+}

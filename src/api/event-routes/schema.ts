@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { compileGlob, MAX_GLOB_LENGTH } from '../../lib/route-match';
+import { eventType } from '../events/schema';
+import { UUID } from '../params';
+import { bucketNameProblem } from '../servers/schema';
+
+/**
+ * Bodies of /v1/routes (PRODUCT.md §1.5): what a route matches and the one
+ * action it runs. Unknown fields are refused, as everywhere in the API.
+ */
+
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const printable = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => !CONTROL.test(s), 'must not contain control characters');
+
+const uuid = z
+  .string()
+  .regex(UUID, 'must be a UUID')
+  .transform((s) => s.toLowerCase());
+
+const bucket = z.string().superRefine((name, ctx) => {
+  const problem = bucketNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Bounded in length and wildcards (matching cost grows with both); compiled here once. */
+const keyGlob = printable(MAX_GLOB_LENGTH).superRefine((pattern, ctx) => {
+  if ((pattern.match(/\*/g) ?? []).length > 16) ctx.addIssue({ code: 'custom', message: 'at most 16 "*"' });
+  else compileGlob(pattern);
+});
+
+const match = z.strictObject({
+  /** `s3:ObjectCreated:*`, `sftp.file.uploaded`; a trailing `*` matches any rest. */
+  eventTypes: z
+    .array(eventType.or(z.literal('*')))
+    .min(1)
+    .max(20),
+  bucket: bucket.nullish(),
+  keyPrefix: printable(1024).nullish(),
+  keySuffix: printable(1024).nullish(),
+  keyGlob: keyGlob.nullish(),
+  serverId: uuid.nullish(),
+});
+
+const webhookUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .max(2048)
+  .refine((s) => !CONTROL.test(s), 'must not contain control characters');
+
+const webhookAction = z.strictObject({
+  type: z.literal('webhook'),
+  url: webhookUrl,
+  /** Signs the forwarded event (HMAC-SHA256); stored encrypted, never shown. */
+  secret: z.string().min(1).max(1024).optional(),
+});
+
+const scanAction = z.strictObject({
+  type: z.literal('scan'),
+  /** The server to scan; without it, the server the event names. */
+  serverId: uuid.optional(),
+});
+
+export const routeAction = z.discriminatedUnion('type', [webhookAction, scanAction]);
+export type RouteActionBody = z.infer<typeof routeAction>;
+export type RouteMatchBody = z.infer<typeof match>;
+
+export const createRouteBody = z.strictObject({
+  name: printable(100),
+  enabled: z.boolean().default(true),
+  match,
+  action: routeAction,
+});
+export type CreateRouteBody = z.infer<typeof createRouteBody>;
+
+/** `match` and `action` are replaced whole when given. */
+export const patchRouteBody = z.strictObject({
+  name: printable(100).optional(),
+  enabled: z.boolean().optional(),
+  match: match.optional(),
+  action: routeAction.optional(),
+});
+export type PatchRouteBody = z.infer<typeof patchRouteBody>;
