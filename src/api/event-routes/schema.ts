@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { compileGlob, MAX_GLOB_LENGTH } from '../../lib/route-match';
-import { eventType } from '../events/schema';
 import { UUID } from '../params';
 import { bucketNameProblem } from '../servers/schema';
 
@@ -31,15 +30,18 @@ const bucket = z.string().superRefine((name, ctx) => {
 /** Bounded in length and wildcards (matching cost grows with both); compiled here once. */
 const keyGlob = printable(MAX_GLOB_LENGTH).superRefine((pattern, ctx) => {
   if ((pattern.match(/\*/g) ?? []).length > 16) ctx.addIssue({ code: 'custom', message: 'at most 16 "*"' });
-  else compileGlob(pattern);
+  else if (pattern.length <= MAX_GLOB_LENGTH) compileGlob(pattern);
 });
+
+const typePattern = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._:/-]*\*?$/, 'may contain only letters, digits and . _ : / -, and end in "*"');
 
 const match = z.strictObject({
   /** `s3:ObjectCreated:*`, `sftp.file.uploaded`; a trailing `*` matches any rest. */
-  eventTypes: z
-    .array(eventType.or(z.literal('*')))
-    .min(1)
-    .max(20),
+  eventTypes: z.array(typePattern).min(1).max(20),
   bucket: bucket.nullish(),
   keyPrefix: printable(1024).nullish(),
   keySuffix: printable(1024).nullish(),
