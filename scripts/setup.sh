@@ -9,6 +9,12 @@ cd "$ROOT"
 need_cmd node "Node.js 20 or newer (apt-get install nodejs, or nodejs.org)"
 need_cmd npm "npm (comes with Node.js)"
 
+# The export tests' validator checks archives with an independent reader (Info-ZIP's `unzip -t`).
+if ! command -v unzip >/dev/null 2>&1; then
+  log "installing unzip (Debian package) for the export tests"
+  apt_install unzip
+fi
+
 stamp_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
 
 deps_stamp="node_modules/.ferry-deps"

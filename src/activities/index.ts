@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createEventActivities } from './events';
+import { createExportActivities } from './exports';
 import { createHealthActivities } from './health';
 import { createScanActivities } from './scan';
 import { createTransferActivities } from './transfer';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTransferActivities(deps),
     ...createUploadActivities(deps),
     ...createEventActivities(deps),
+    ...createExportActivities(deps),
   };
 }
 

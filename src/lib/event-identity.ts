@@ -29,3 +29,9 @@ export function identityHash(identity: EventIdentity): string {
 export function eventWorkflowId(identity: EventIdentity): string {
   return workflowIds.event(identityHash(identity));
 }
+
+/** The export a route's export action starts for an event: one per (event, route), ever, shaped as a UUID. */
+export function eventExportId(eventWorkflowId: string, routeId: string): string {
+  const h = createHash('sha256').update(`ferry-event-export:${eventWorkflowId}:${routeId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

@@ -8,6 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PlannedAction } from '../activities/events';
+import { exportArchive } from './export';
 import { NON_RETRYABLE_TYPES, type EventInput, type EventResult, type ForwardEventInput } from './contract';
 
 const retry: RetryPolicy = {
@@ -61,8 +62,11 @@ async function runAction(eventId: string, a: PlannedAction): Promise<void> {
       const scan = await scans.scanForEvent({ eventId, routeId });
       workflowId = scan.workflowId;
       result = scan;
+    } else if (a.action === 'export' && workflowId) {
+      const input = await book.prepareEventExport({ eventId, routeId });
+      result = { ...(await executeChild(exportArchive, { workflowId, args: [input] })) };
     } else {
-      throw new Error(`route action ${a.action} is not available in this version of Ferry`);
+      throw new Error(`route action ${a.action} has no job to run`);
     }
     await book.finishEventAction({ eventId, routeId, status: 'completed', workflowId, result });
   } catch (err) {

@@ -61,6 +61,23 @@ export const Failure = {
   EventNotFound: 'EventNotFound',
   /** A route's action cannot run for this event (its server is gone or disabled, no server named). */
   RouteActionInvalid: 'RouteActionInvalid',
+  // Exports
+  /** The export's sources match no object (or a listed key is missing). */
+  ExportSourcesEmpty: 'ExportSourcesEmpty',
+  /** Two objects map to one path inside the archive, or a path escapes it. */
+  LayoutCollision: 'LayoutCollision',
+  /** An object changed (ETag) or vanished between resolving the sources and zipping it. */
+  ExportSourceChanged: 'ExportSourceChanged',
+  /** The validator rejected the archive (4xx); its reasons are on the export. */
+  ValidatorRejected: 'ValidatorRejected',
+  /** A file of the archive's final name exists on the target and the request did not say overwrite. */
+  RemoteFileExists: 'RemoteFileExists',
+  /** The target directory cannot be written (missing, permission denied). */
+  RemoteDirUnwritable: 'RemoteDirUnwritable',
+  /** The export row is gone or not in a state its workflow can work on. */
+  InvalidExport: 'InvalidExport',
+  /** The export ended without delivering (the workflow's own failure). */
+  ExportFailed: 'ExportFailed',
 
   // Outbound calls
   /** The webhook receiver rejected the call (4xx other than 408/429). */

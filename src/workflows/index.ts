@@ -4,3 +4,4 @@ export { uploadLifecycle } from './upload';
 export { scanServer } from './scan';
 export { transferFile } from './transfer';
 export { handleEvent, forwardEvent } from './event';
+export { exportArchive, exportStagingCleanup } from './export';

@@ -23,6 +23,8 @@ export interface CallOptions {
   raw?: string;
   /** Bearer token; null sends no Authorization header. @default TEST_TOKEN */
   token?: string | null;
+  /** Extra request headers (Idempotency-Key...). */
+  headers?: Record<string, string>;
 }
 
 export interface TestApi {
@@ -38,8 +40,12 @@ export async function startTestApi(deps: ApiDeps): Promise<TestApi> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
-    async call<T>(method: string, path: string, { json, raw, token = TEST_TOKEN }: CallOptions = {}) {
-      const headers: Record<string, string> = {};
+    async call<T>(
+      method: string,
+      path: string,
+      { json, raw, token = TEST_TOKEN, headers: extra }: CallOptions = {},
+    ) {
+      const headers: Record<string, string> = { ...extra };
       if (token !== null) headers.authorization = `Bearer ${token}`;
       const body = raw ?? (json === undefined ? undefined : JSON.stringify(json));
       if (body !== undefined) headers['content-type'] = 'application/json';

@@ -1,4 +1,5 @@
 import type { EventAction, Prisma } from '../../generated/prisma/client';
+import { eventExportId } from '../../lib/event-identity';
 import { routeMatches } from '../../lib/route-match';
 import { workflowIds, Failure, nonRetryable, type EventResult } from '../../workflows/contract';
 import type { ActivityDeps } from '../deps';
@@ -22,6 +23,13 @@ export interface ActionOutcome {
 }
 
 const FINAL = new Set(['completed', 'failed', 'unmatched']);
+
+/** Exports run under their own IDs (GET /v1/exports/:id finds them); webhooks under the event's. */
+function childWorkflowId(action: EventAction['action'], eventWorkflowId: string, routeId: string) {
+  if (action === 'scan') return null;
+  if (action === 'export') return workflowIds.export(eventExportId(eventWorkflowId, routeId));
+  return workflowIds.eventAction(eventWorkflowId, routeId);
+}
 
 /**
  * The event's bookkeeping in the database, run by `handleEvent` as local
@@ -62,7 +70,7 @@ export function createEventBookkeeping({ db }: ActivityDeps) {
           routeId: r.id,
           routeName: r.name,
           action: r.action,
-          workflowId: r.action === 'scan' ? null : workflowIds.eventAction(event.workflowId, r.id),
+          workflowId: childWorkflowId(r.action, event.workflowId, r.id),
         })),
       });
       const status = matched.length ? 'running' : 'completed';

@@ -67,7 +67,26 @@ const scanAction = z.strictObject({
   serverId: uuid.optional(),
 });
 
-export const routeAction = z.discriminatedUnion('type', [webhookAction, scanAction]);
+/**
+ * An export (docs/exports.md) of the object the event names to a registered
+ * server. `archiveName` may use `{name}` (the object's file name) and
+ * `{base}` (without its extension).
+ */
+const exportAction = z.strictObject({
+  type: z.literal('export'),
+  serverId: uuid,
+  directory: printable(1024),
+  archiveName: printable(255)
+    .refine((s) => !s.includes('/') && !s.includes('\\'), 'must be a file name (no slashes)')
+    .default('{name}.zip'),
+  compression: z.enum(['store', 'deflate']).default('deflate'),
+  validator: z
+    .strictObject({ url: webhookUrl, timeoutSeconds: z.number().int().min(1).max(3600).default(300) })
+    .optional(),
+  overwrite: z.boolean().default(false),
+});
+
+export const routeAction = z.discriminatedUnion('type', [webhookAction, scanAction, exportAction]);
 export type RouteActionBody = z.infer<typeof routeAction>;
 export type RouteMatchBody = z.infer<typeof match>;
 

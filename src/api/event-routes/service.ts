@@ -33,6 +33,10 @@ function actionData(key: Buffer, a: RouteActionBody) {
       webhookSecretEnc: a.secret ? encryptSecret(key, a.secret) : null,
     };
   }
+  if (a.type === 'export') {
+    const { type: _type, ...settings } = a;
+    return { action: a.type, settings, webhookSecretEnc: null };
+  }
   return { action: a.type, settings: { serverId: a.serverId ?? null }, webhookSecretEnc: null };
 }
 
@@ -46,7 +50,11 @@ async function checkServers(db: Db | Tx, ids: (string | null | undefined)[]): Pr
 }
 
 function serversOf(body: { match?: RouteMatchBody; action?: RouteActionBody }) {
-  return [body.match?.serverId, body.action?.type === 'scan' ? body.action.serverId : undefined];
+  const action = body.action;
+  return [
+    body.match?.serverId,
+    action?.type === 'scan' || action?.type === 'export' ? action.serverId : undefined,
+  ];
 }
 
 async function syncBuckets({ config, s3 }: ApiDeps, tx: Tx, buckets: (string | null)[]): Promise<void> {

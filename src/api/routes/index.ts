@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { eventRouteRoutes } from '../event-routes/routes';
 import { eventRoutes } from '../events/routes';
+import { exportRoutes } from '../exports/routes';
 import { serverRoutes } from './servers';
 import { transferRoutes } from './transfers';
 import { uploadRoutes } from './uploads';
@@ -14,5 +15,6 @@ export function v1Routes(deps: ApiDeps): Router[] {
     uploadRoutes(deps),
     eventRoutes(deps),
     eventRouteRoutes(deps),
+    exportRoutes(deps),
   ];
 }

@@ -1,0 +1,202 @@
+import { Transform, type Readable } from 'node:stream';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CancelledFailure, Context } from '@temporalio/activity';
+import { ZipFile } from 'yazl';
+import type { Db } from '../../lib/db';
+import { Failure, nonRetryable } from '../../workflows/contract';
+import { PartWriter, abortMultipart, openMultipart, partSizeFor } from './archive-parts';
+import type { ExportReporter } from './progress';
+import { runningExport, type ExportRow } from './store';
+
+export interface BuiltArchive {
+  stagingKey: string;
+  archiveSize: number;
+  archiveSha256: string;
+}
+
+export interface BuildDeps {
+  db: Db;
+  s3: S3Client;
+  stagingPrefix: string;
+  partBytes: number;
+}
+
+interface Entry {
+  index: number;
+  key: string;
+  etag: string;
+  size: bigint;
+  path: string;
+}
+
+/** Entries read from the database a page at a time, so a huge export never sits in memory whole. */
+const ENTRY_PAGE = 1000;
+
+export function stagingKeyOf(prefix: string, exportId: string, archiveName: string): string {
+  return `${prefix}exports/${exportId}/${archiveName}`;
+}
+
+function entryPages(db: Db, exportId: string): () => Promise<Entry | undefined> {
+  let page: Entry[] = [];
+  let nextIndex = 0;
+  return async () => {
+    if (page.length === 0) {
+      page = await db.exportEntry.findMany({
+        where: { exportId, index: { gte: nextIndex } },
+        orderBy: { index: 'asc' },
+        take: ENTRY_PAGE,
+      });
+    }
+    const entry = page.shift();
+    if (entry) nextIndex = entry.index + 1;
+    return entry;
+  };
+}
+
+/** The object as recorded when the sources were resolved; a changed or missing one fails the export. */
+async function openObject(
+  s3: S3Client,
+  bucket: string,
+  entry: Entry,
+  signal: AbortSignal,
+): Promise<Readable> {
+  try {
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: entry.key, IfMatch: entry.etag }), {
+      abortSignal: signal,
+    });
+    return got.Body as Readable;
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 412 || status === 404) {
+      throw nonRetryable(
+        Failure.ExportSourceChanged,
+        `object "${entry.key}" changed or vanished since the export resolved its sources`,
+      );
+    }
+    throw err;
+  }
+}
+
+/**
+ * Feeds the zip one entry at a time: the next entry is added only when yazl
+ * asks for the current one's stream, so neither entries nor object streams
+ * pile up ahead of the archive.
+ */
+function feedZip(
+  zip: ZipFile,
+  deps: { db: Db; s3: S3Client; row: ExportRow; signal: AbortSignal },
+  onBytes: (n: number, entryDone: boolean) => void,
+  fail: (err: unknown) => void,
+): void {
+  const { row, signal } = deps;
+  const next = entryPages(deps.db, row.id);
+  const compress = (row.request as { compression?: string }).compression === 'deflate';
+  const add = (entry: Entry) => {
+    zip.addReadStreamLazy(
+      entry.path,
+      { size: Number(entry.size), compress, mtime: row.createdAt, mode: 0o100644 },
+      (cb) => {
+        openObject(deps.s3, row.bucket, entry, signal)
+          .then((body) => {
+            const counter = new Transform({
+              transform(chunk: Buffer, _enc, done) {
+                onBytes(chunk.length, false);
+                done(null, chunk);
+              },
+              flush(done) {
+                onBytes(0, true);
+                done();
+              },
+            });
+            body.on('error', (err) => counter.destroy(err));
+            cb(null, body.pipe(counter));
+            return next().then((following) => (following ? add(following) : zip.end()));
+          })
+          .catch(fail);
+      },
+    );
+  };
+  next()
+    .then((first) => (first ? add(first) : zip.end()))
+    .catch(fail);
+}
+
+/**
+ * Builds the archive into a fresh multipart upload at the staging key. A
+ * build interrupted by a crash starts over on a new upload (the recorded one
+ * is aborted first), so a staged archive is always one whole build.
+ */
+export async function buildArchive(
+  deps: BuildDeps,
+  exportId: string,
+  report: ExportReporter,
+): Promise<BuiltArchive> {
+  const { db, s3 } = deps;
+  const row = await runningExport(db, exportId);
+  if (row.stagingKey && row.archiveSha256 && row.archiveSize !== null && !row.multipartUploadId) {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: row.bucket, Key: row.stagingKey }));
+    if (Number(head.ContentLength) === Number(row.archiveSize)) {
+      return {
+        stagingKey: row.stagingKey,
+        archiveSize: Number(row.archiveSize),
+        archiveSha256: row.archiveSha256,
+      };
+    }
+  }
+  const stagingKey = stagingKeyOf(deps.stagingPrefix, exportId, row.archiveName);
+  if (row.multipartUploadId)
+    await abortMultipart(s3, row.bucket, row.stagingKey ?? stagingKey, row.multipartUploadId);
+  const uploadId = await openMultipart(s3, row.bucket, stagingKey);
+  await db.export.update({
+    where: { id: exportId },
+    data: { stagingKey, multipartUploadId: uploadId, archiveSha256: null, archiveSize: null },
+  });
+
+  const signal = Context.current().cancellationSignal;
+  const estimate = Number(row.totalBytes ?? 0) + (row.entryCount ?? 0) * 200;
+  const writer = new PartWriter(
+    s3,
+    { bucket: row.bucket, key: stagingKey, uploadId },
+    partSizeFor(deps.partBytes, estimate),
+    signal,
+  );
+  const zip = new ZipFile();
+  let failure: Error | undefined;
+  const fail = (err: unknown) => {
+    failure ??= err instanceof Error ? err : new Error(String(err));
+    (zip.outputStream as Readable).destroy(err instanceof Error ? err : new Error(String(err)));
+  };
+  const onAbort = () => fail(new CancelledFailure('export cancelled'));
+  signal.addEventListener('abort', onAbort);
+  zip.on('error', fail);
+  let entriesDone = 0;
+  let bytesDone = 0;
+  feedZip(
+    zip,
+    { db, s3, row, signal },
+    (n, entryDone) => {
+      bytesDone += n;
+      if (entryDone) entriesDone++;
+      report.update({ phase: 'building', entriesDone, bytesDone }, { entriesDone, bytesDone });
+    },
+    fail,
+  );
+  try {
+    for await (const chunk of zip.outputStream as AsyncIterable<Buffer>) await writer.write(chunk);
+  } catch (err) {
+    throw failure ?? err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  if (failure !== undefined) throw failure;
+  const archiveSha256 = await writer.finish();
+  const head = await s3.send(new HeadObjectCommand({ Bucket: row.bucket, Key: stagingKey }));
+  if (Number(head.ContentLength) !== writer.size) {
+    throw new Error(`staged archive is ${head.ContentLength} bytes, ${writer.size} were written`);
+  }
+  await db.export.update({
+    where: { id: exportId },
+    data: { multipartUploadId: null, archiveSize: BigInt(writer.size), archiveSha256 },
+  });
+  return { stagingKey, archiveSize: writer.size, archiveSha256 };
+}

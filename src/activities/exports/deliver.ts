@@ -1,0 +1,253 @@
+import path from 'node:path/posix';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Context } from '@temporalio/activity';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import type { Db } from '../../lib/db';
+import type { Logger } from '../../lib/logger';
+import { Failure, nonRetryable } from '../../workflows/contract';
+import { loadSftpTarget, openSftp, rawSftp } from '../sftp/connection';
+import { PipelinedWriter } from '../sftp/pipelined-writer';
+import { sftpRequest } from '../sftp/request';
+import type { ExportReporter } from './progress';
+import type { ExportRow } from './store';
+
+export interface DeliverDeps {
+  db: Db;
+  s3: S3Client;
+  log: Logger;
+  secretKey: Buffer;
+  writeBytes: number;
+  writeConcurrency: number;
+}
+
+/** What a retried delivery resumes from (heartbeat details). */
+interface DeliveryCheckpoint {
+  tempPath: string;
+  acked: number;
+}
+
+// SFTP status codes (draft-ietf-secsh-filexfer-02 §7).
+const NO_SUCH_FILE = 2;
+const PERMISSION_DENIED = 3;
+
+/** Where the archive lands: the final name, and the hidden temporary name it is written under. */
+export function remotePathsOf(row: Pick<ExportRow, 'id' | 'directory' | 'archiveName'>) {
+  return {
+    finalPath: path.join(row.directory, row.archiveName),
+    tempPath: path.join(row.directory, `.${row.archiveName}.${row.id.slice(0, 8)}.ferry-part`),
+  };
+}
+
+export async function statOrNull(sftp: SFTPWrapper, p: string): Promise<Stats | null> {
+  try {
+    return await sftpRequest<Stats>(sftp, `stat ${p}`, (cb) => sftp.stat(p, cb));
+  } catch (err) {
+    if ((err as { code?: number }).code === NO_SUCH_FILE) return null;
+    throw err;
+  }
+}
+
+async function openTemp(sftp: SFTPWrapper, tempPath: string, resume: boolean): Promise<Buffer> {
+  try {
+    return await sftpRequest<Buffer>(sftp, `open ${tempPath}`, (cb) =>
+      sftp.open(tempPath, resume ? 'r+' : 'w', cb),
+    );
+  } catch (err) {
+    const code = (err as { code?: number }).code;
+    if (code === NO_SUCH_FILE || code === PERMISSION_DENIED) {
+      throw nonRetryable(Failure.RemoteDirUnwritable, `cannot write ${tempPath}: ${(err as Error).message}`);
+    }
+    throw err;
+  }
+}
+
+/** Creates the target directory and its parents where missing (a partner's inbox may be new). */
+async function ensureDirectory(sftp: SFTPWrapper, dir: string): Promise<void> {
+  const parts = dir.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const p = parts.slice(0, i).join('/');
+    if (p === '' || p === '.') continue;
+    const stats = await statOrNull(sftp, p);
+    if (stats?.isDirectory()) continue;
+    if (stats)
+      throw nonRetryable(
+        Failure.RemoteDirUnwritable,
+        `${p} exists on the target server and is not a directory`,
+      );
+    try {
+      await sftpRequest<void>(sftp, `mkdir ${p}`, (cb) => sftp.mkdir(p, cb));
+    } catch (err) {
+      // Made meanwhile by another export to the same directory: fine.
+      if ((await statOrNull(sftp, p))?.isDirectory()) continue;
+      const code = (err as { code?: number }).code;
+      if (code === PERMISSION_DENIED || code === NO_SUCH_FILE) {
+        throw nonRetryable(
+          Failure.RemoteDirUnwritable,
+          `cannot create ${p} on the target server: ${(err as Error).message}`,
+        );
+      }
+      throw err;
+    }
+  }
+}
+
+/** Re-cuts a byte stream into `size`-byte writes at increasing offsets. */
+async function writeStream(
+  body: Readable,
+  writer: PipelinedWriter,
+  start: number,
+  size: number,
+  onSent: (end: number) => void,
+) {
+  let offset = start;
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  const send = async (buf: Buffer) => {
+    await writer.write(buf, offset);
+    offset += buf.length;
+    onSent(offset);
+  };
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    held.push(chunk);
+    heldBytes += chunk.length;
+    if (heldBytes < size) continue;
+    const all = Buffer.concat(held, heldBytes);
+    let at = 0;
+    for (; all.length - at >= size; at += size) await send(all.subarray(at, at + size));
+    held = at < all.length ? [all.subarray(at)] : [];
+    heldBytes = all.length - at;
+  }
+  if (heldBytes > 0) await send(Buffer.concat(held, heldBytes));
+  await writer.drain();
+  return offset;
+}
+
+/** Writes the staged archive to the temporary name from `start`; resolves when every write is answered. */
+async function upload(
+  deps: DeliverDeps,
+  sftp: SFTPWrapper,
+  row: ExportRow,
+  tempPath: string,
+  start: number,
+  report: ExportReporter,
+) {
+  const ctx = Context.current();
+  const size = Number(row.archiveSize);
+  const handle = await openTemp(sftp, tempPath, start > 0);
+  const writer = new PipelinedWriter(sftp, handle, start, deps.writeConcurrency);
+  const onAbort = () => writer.fail(new Error('export cancelled'));
+  ctx.cancellationSignal.addEventListener('abort', onAbort);
+  try {
+    if (start < size) {
+      const got = await deps.s3.send(
+        new GetObjectCommand({ Bucket: row.bucket, Key: row.stagingKey ?? '', Range: `bytes=${start}-` }),
+        { abortSignal: ctx.cancellationSignal },
+      );
+      await writeStream(got.Body as Readable, writer, start, deps.writeBytes, () =>
+        report.update({ phase: 'delivering', bytesDone: writer.acked }, {
+          tempPath,
+          acked: writer.acked,
+        } satisfies DeliveryCheckpoint),
+      );
+    }
+    const stats = await sftpRequest<Stats>(sftp, `fstat ${tempPath}`, (cb) => sftp.fstat(handle, cb));
+    if (stats.size !== size) {
+      // Restarted from byte 0 by the retry: the checkpoint no longer matches the file.
+      report.update({}, { tempPath, acked: 0 } satisfies DeliveryCheckpoint);
+      throw new Error(`${tempPath} is ${stats.size} bytes after the upload, the archive ${size}`);
+    }
+  } finally {
+    ctx.cancellationSignal.removeEventListener('abort', onAbort);
+    writer.stop();
+    await sftpRequest<void>(sftp, `close ${tempPath}`, (cb) => sftp.close(handle, cb)).catch((err: unknown) =>
+      deps.log.debug({ err, tempPath }, 'closing the temporary file failed'),
+    );
+  }
+}
+
+/** Renames into place: atomic replace (posix-rename) with overwrite, else a rename that refuses to replace. */
+async function rename(sftp: SFTPWrapper, from: string, to: string, overwrite: boolean): Promise<void> {
+  const extensions = (sftp as unknown as { _extensions?: Record<string, string> })._extensions ?? {};
+  if (overwrite && extensions['posix-rename@openssh.com'] === '1') {
+    await sftpRequest<void>(sftp, `rename ${from}`, (cb) => sftp.ext_openssh_rename(from, to, cb));
+    return;
+  }
+  if (overwrite && (await statOrNull(sftp, to))) {
+    // No atomic replace on this server: the old file goes first, so for a moment there is none.
+    await sftpRequest<void>(sftp, `remove ${to}`, (cb) => sftp.unlink(to, cb));
+  }
+  try {
+    await sftpRequest<void>(sftp, `rename ${from}`, (cb) => sftp.rename(from, to, cb));
+  } catch (err) {
+    if (await statOrNull(sftp, to)) throw existsFailure(to);
+    throw err;
+  }
+}
+
+function existsFailure(finalPath: string) {
+  return nonRetryable(
+    Failure.RemoteFileExists,
+    `${finalPath} already exists on the target server (the export did not ask to overwrite it)`,
+  );
+}
+
+/**
+ * Delivers the staged archive: pipelined writes to a hidden temporary name
+ * in the target directory, a size check, then a rename to the final name, so
+ * a reader never sees a partial file there. A retry resumes from the prefix
+ * the last attempt had confirmed written (heartbeat), or from byte 0.
+ */
+export async function deliverArchive(
+  deps: DeliverDeps,
+  row: ExportRow,
+  report: ExportReporter,
+): Promise<{ remotePath: string }> {
+  const { finalPath, tempPath } = remotePathsOf(row);
+  const size = Number(row.archiveSize);
+  const target = await loadSftpTarget(deps.db, deps.secretKey, row.serverId);
+  const client = await openSftp(target, deps.log);
+  try {
+    const sftp = rawSftp(client);
+    const [finalStat, tempStat] = await Promise.all([
+      statOrNull(sftp, finalPath),
+      statOrNull(sftp, tempPath),
+    ]);
+    // Renamed by an attempt that died before recording it: the temporary file is gone, the final one is ours.
+    if (row.phase === 'renaming' && !tempStat && finalStat?.size === size) return { remotePath: finalPath };
+    if (finalStat && !row.overwrite) throw existsFailure(finalPath);
+    if (!tempStat) await ensureDirectory(sftp, row.directory);
+    const checkpoint = Context.current().info.heartbeatDetails as DeliveryCheckpoint | undefined;
+    const resumable =
+      checkpoint?.tempPath === tempPath && tempStat !== null && tempStat.size >= checkpoint.acked;
+    const start = resumable ? Math.min(checkpoint.acked, size) : 0;
+    report.update({ phase: 'delivering', bytesDone: start }, {
+      tempPath,
+      acked: start,
+    } satisfies DeliveryCheckpoint);
+    await upload(deps, sftp, row, tempPath, start, report);
+    await deps.db.export.update({ where: { id: row.id }, data: { phase: 'renaming' } });
+    await rename(sftp, tempPath, finalPath, row.overwrite);
+    await deps.db.export.update({ where: { id: row.id }, data: { remotePath: finalPath } });
+    return { remotePath: finalPath };
+  } finally {
+    await client.end().catch((err: unknown) => deps.log.debug({ err }, 'closing the SFTP connection failed'));
+  }
+}
+
+/** Removes the temporary file of a delivery that will not finish (cancelled or failed). */
+export async function removeTemporary(
+  deps: Pick<DeliverDeps, 'db' | 'secretKey' | 'log'>,
+  row: ExportRow,
+): Promise<void> {
+  const { tempPath } = remotePathsOf(row);
+  const target = await loadSftpTarget(deps.db, deps.secretKey, row.serverId);
+  const client = await openSftp(target, deps.log);
+  try {
+    const sftp = rawSftp(client);
+    if (await statOrNull(sftp, tempPath))
+      await sftpRequest<void>(sftp, `remove ${tempPath}`, (cb) => sftp.unlink(tempPath, cb));
+  } finally {
+    await client.end().catch((err: unknown) => deps.log.debug({ err }, 'closing the SFTP connection failed'));
+  }
+}

@@ -1,0 +1,162 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import {
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { TestApi } from './api-client';
+import { sftpAccount } from './env';
+import { connectTestSftp } from './sftp';
+import { waitFor } from './wait';
+
+const run = promisify(execFile);
+
+/** A directory of the SFTP account that one test delivers into; removed by `removeExportDirs`. */
+const dirs = new Set<string>();
+export function exportDir(): { relative: string; local: string } {
+  const relative = `exports-${randomUUID().slice(0, 8)}`;
+  const local = path.join(sftpAccount().root, relative);
+  dirs.add(local);
+  return { relative, local };
+}
+
+export function removeExportDirs(): void {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs.clear();
+}
+
+/** Files in a delivery directory (the temporary names start with "."). */
+export function remoteListing(local: string): string[] {
+  try {
+    return readdirSync(local).sort();
+  } catch {
+    return [];
+  }
+}
+
+export async function putObjects(
+  s3: S3Client,
+  bucket: string,
+  objects: { key: string; body: Buffer | string }[],
+) {
+  let next = 0;
+  const lane = async () => {
+    while (next < objects.length) {
+      const o = objects[next++];
+      if (o) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: o.key, Body: o.body }));
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, lane));
+}
+
+export async function removePrefix(s3: S3Client, bucket: string, prefix: string): Promise<void> {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key }));
+    if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
+/** Fetches a delivered file back over SFTP into a local temporary file. */
+export async function fetchOverSftp(remotePath: string): Promise<string> {
+  const local = path.join(tmpdir(), `ferry-export-${randomUUID()}.zip`);
+  const client = await connectTestSftp('key');
+  try {
+    await client.fastGet(remotePath, local);
+  } finally {
+    await client.end();
+  }
+  return local;
+}
+
+/**
+ * What Python's zipfile (not Ferry's code) reads in an archive: each entry's
+ * name, size and SHA-256, after `testzip()` checked every CRC.
+ */
+export async function readArchive(
+  file: string,
+): Promise<{ entries: Record<string, { size: number; sha256: string }>; zip64: boolean }> {
+  const script = `
+import hashlib, json, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    bad = z.testzip()
+    if bad is not None:
+        sys.exit("bad entry: " + bad)
+    out = {}
+    for info in z.infolist():
+        h = hashlib.sha256()
+        with z.open(info) as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        out[info.filename] = {"size": info.file_size, "sha256": h.hexdigest()}
+with open(sys.argv[1], "rb") as f:
+    f.seek(0, 2)
+    f.seek(max(0, f.tell() - 65536 - 98))
+    tail = f.read()
+print(json.dumps({"entries": out, "zip64": b"PK\\x06\\x06" in tail}))
+`;
+  const { stdout } = await run('python3', ['-c', script, file], { maxBuffer: 256 * 1024 * 1024 });
+  return JSON.parse(stdout) as { entries: Record<string, { size: number; sha256: string }>; zip64: boolean };
+}
+
+/** Info-ZIP's verdict on an archive. */
+export async function unzipTestOk(file: string): Promise<boolean> {
+  try {
+    await run('unzip', ['-tqq', file], { maxBuffer: 64 * 1024 * 1024 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ExportAnswer {
+  exportId: string;
+  jobId: string;
+  status: string;
+  phase: string | null;
+  error: string | null;
+  errorType: string | null;
+  validatorReasons: string[] | null;
+  remotePath: string | null;
+  archiveSize: number | null;
+  archiveSha256: string | null;
+  entries: number | null;
+  progress: {
+    entriesDone: number;
+    entriesTotal: number | null;
+    bytesDone: number;
+    bytesTotal: number | null;
+  } | null;
+}
+
+export async function getExport(api: TestApi, exportId: string): Promise<ExportAnswer> {
+  const res = await api.call<ExportAnswer>('GET', `/v1/exports/${exportId}`);
+  if (res.status !== 200) throw new Error(`GET export answered ${res.status}: ${res.text}`);
+  return res.body;
+}
+
+/** Waits until the export's row is closed (completed, failed or cancelled). */
+export async function settledExport(
+  api: TestApi,
+  exportId: string,
+  timeoutMs = 120_000,
+): Promise<ExportAnswer> {
+  return await waitFor(
+    `export ${exportId} to finish`,
+    async () => {
+      const e = await getExport(api, exportId);
+      return ['completed', 'failed', 'cancelled'].includes(e.status) ? e : undefined;
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
+}
