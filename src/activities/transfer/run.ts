@@ -4,7 +4,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { SFTPWrapper } from 'ssh2';
 import { Prisma, type Server, type Transfer } from '../../generated/prisma/client';
 import type { Logger } from '../../lib/logger';
-import { abortUpload, type ObjectRef } from '../../lib/s3';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads } from '../lost-uploads';
 import {
@@ -17,16 +16,18 @@ import {
 import { type MultipartJob, uploadRemainingParts } from './multipart';
 import { ProgressReporter } from './progress';
 import {
-  completeUpload,
+  abortUpload,
+  completeMultipartUpload,
   compositeChecksum,
-  createUpload,
+  createMultipartUpload,
   deleteObject,
   describeObject,
-  listParts,
+  listPartsIfOpen,
+  type ObjectRef,
   putWhole,
   sameChecksum,
   tagSha256,
-} from './s3-objects';
+} from '../../lib/s3';
 import { assertUnchanged, hashRemote, readWhole, type ReadTuning, type SourceFile } from './source';
 import { Failure, nonRetryable } from '../../workflows/contract';
 
@@ -67,12 +68,12 @@ export class TransferRun {
   async execute(sftp: SFTPWrapper): Promise<RunResult> {
     try {
       const partSize = partSizeFor(this.file.size, this.deps.config.transferPartBytes);
-      if (this.file.size <= partSize && !this.row.uploadId) return await this.single(sftp);
+      if (this.file.size <= partSize && !this.row.uploadId) return await this.putWholeFile(sftp);
       await assertUnchanged(sftp, this.file, 'before transfer');
       if (this.row.uploadId) {
         const resumed = await this.resume(sftp, this.row.uploadId);
         if (resumed) return resumed;
-        if (this.file.size <= partSize) return await this.single(sftp);
+        if (this.file.size <= partSize) return await this.putWholeFile(sftp);
       }
       // Same size and a known SHA-256: maybe these very bytes. A file of up to two parts is hashed
       // first (a crash then re-reads no more than the resume allows); a larger one is compared once
@@ -95,7 +96,7 @@ export class TransferRun {
         const scheduled = new Date(this.ctx.info.currentAttemptScheduledTimestampMs);
         await abortLostUploads({ ...this.deps, log: this.log }, this.ref, scheduled);
       }
-      const uploadId = await createUpload(this.deps.s3, this.ref);
+      const uploadId = await createMultipartUpload(this.deps.s3, this.ref, { ChecksumAlgorithm: 'SHA256' });
       const cp: Checkpoint = { uploadId, partSize, offset: 0, hashState: '', parts: [] };
       await this.saveCheckpoint(cp);
       return await this.multipart(sftp, cp);
@@ -120,11 +121,11 @@ export class TransferRun {
       parseCheckpoint(this.row.checkpoint, uploadId),
       parseCheckpoint(this.ctx.info.heartbeatDetails, uploadId),
     ]);
-    const listed = await listParts(this.deps.s3, this.ref, uploadId);
+    const listed = await listPartsIfOpen(this.deps.s3, this.ref, uploadId);
     if (!listed) {
       // Gone: completed by an attempt that died before recording it, or aborted.
       if (cp?.offset === this.file.size && (await this.isCompletedUpload(cp))) {
-        const { sha256 } = await uploadRemainingParts(this.job(sftp), cp);
+        const { sha256 } = await uploadRemainingParts(this.multipartJob(sftp), cp);
         return await this.finish(sha256, compositeChecksum(cp.parts), false);
       }
       this.log.warn({ uploadId }, 'multipart upload no longer exists; starting over');
@@ -147,7 +148,7 @@ export class TransferRun {
     );
   }
 
-  private job(sftp: SFTPWrapper): MultipartJob {
+  private multipartJob(sftp: SFTPWrapper): MultipartJob {
     return {
       s3: this.deps.s3,
       sftp,
@@ -161,7 +162,7 @@ export class TransferRun {
 
   private async multipart(sftp: SFTPWrapper, cp: Checkpoint): Promise<RunResult> {
     await this.recordAttempt(cp.offset);
-    const { checkpoint, sha256 } = await uploadRemainingParts(this.job(sftp), cp);
+    const { checkpoint, sha256 } = await uploadRemainingParts(this.multipartJob(sftp), cp);
     // Bytes read from a file that changed meanwhile are not this version: never commit them.
     await assertUnchanged(sftp, this.file, 'after reading');
     // The stored object is already these bytes (a new version of the file with the same content):
@@ -171,7 +172,7 @@ export class TransferRun {
       await this.discardUpload();
       return await this.skipped(sha256);
     }
-    await completeUpload(this.deps.s3, this.ref, checkpoint.uploadId, checkpoint.parts);
+    await completeMultipartUpload(this.deps.s3, this.ref, checkpoint.uploadId, checkpoint.parts);
     return await this.finish(sha256, compositeChecksum(checkpoint.parts), false);
   }
 
@@ -180,7 +181,7 @@ export class TransferRun {
    * read (the one after it is what proves the bytes are this version) and no
    * TransferAttempt (such a file is always read from 0).
    */
-  private async single(sftp: SFTPWrapper): Promise<RunResult> {
+  private async putWholeFile(sftp: SFTPWrapper): Promise<RunResult> {
     const data = await readWhole(sftp, this.file, this.tuning, this.ctx.cancellationSignal);
     const digest = createHash('sha256').update(data).digest();
     const sha256 = digest.toString('hex');

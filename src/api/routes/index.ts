@@ -3,11 +3,14 @@ import type { ApiDeps } from '../deps';
 import { eventRouteRoutes } from '../event-routes/routes';
 import { eventRoutes } from '../events/routes';
 import { exportRoutes } from '../exports/routes';
-import { serverRoutes } from './servers';
-import { transferRoutes } from './transfers';
-import { uploadRoutes } from './uploads';
+import { serverRoutes } from '../servers/routes';
+import { transferRoutes } from '../transfers/routes';
+import { uploadRoutes } from '../uploads/routes';
 
-/** Every /v1 router, one per resource. Each file owns its paths. */
+/**
+ * Every /v1 router, one per resource. A resource lives in
+ * src/api/<resource>/{routes,service,schema,present}.ts; add its router here.
+ */
 export function v1Routes(deps: ApiDeps): Router[] {
   return [
     serverRoutes(deps),
