@@ -26,10 +26,8 @@ export class ExportReporter {
 
   /** Records progress; `details` is what a retry of the step resumes from. */
   update(progress: Partial<ExportProgress>, details?: unknown): void {
-    if (details !== undefined) {
-      this.details = details;
-      this.ctx.heartbeat(details);
-    }
+    // Sent by the once-a-second heartbeat: a call per chunk would cross into the SDK's core thousands of times a second.
+    if (details !== undefined) this.details = details;
     this.pending = { ...this.pending, ...progress };
   }
 
