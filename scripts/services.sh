@@ -53,11 +53,26 @@ minio_ready() {
   curl -fs --max-time 3 -o /dev/null "http://127.0.0.1:$FERRY_MINIO_PORT/minio/health/ready"
 }
 
+# Bucket notifications go to Ferry's POST /v1/events through MinIO's webhook
+# target "FERRY" (ARN arn:minio:sqs::FERRY:webhook), with a fixed token Ferry
+# accepts as an event source token (start.sh). The queue directory keeps
+# events while Ferry's API is down and resends them (at least once); MinIO
+# starts whether or not the API answers. Only buckets whose notification
+# configuration names the ARN send anything (Ferry sets it for routed buckets).
+ensure_events_token() {
+  [[ -s $STATE_DIR/events-token ]] || head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$STATE_DIR/events-token"
+}
+
 up_minio() {
   need_cmd curl "apt-get install -y curl"
   ensure_minio
-  mkdir -p "$STATE_DIR/minio/data"
-  MINIO_ROOT_USER="$FERRY_MINIO_USER" MINIO_ROOT_PASSWORD="$FERRY_MINIO_PASSWORD" \
+  mkdir -p "$STATE_DIR/minio/data" "$STATE_DIR/minio/events-queue"
+  ensure_events_token
+  MINIO_NOTIFY_WEBHOOK_ENABLE_FERRY=on \
+    MINIO_NOTIFY_WEBHOOK_ENDPOINT_FERRY="http://127.0.0.1:$FERRY_EVENTS_PORT/v1/events" \
+    MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_FERRY="$(cat "$STATE_DIR/events-token")" \
+    MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_FERRY="$STATE_DIR/minio/events-queue" \
+    MINIO_ROOT_USER="$FERRY_MINIO_USER" MINIO_ROOT_PASSWORD="$FERRY_MINIO_PASSWORD" \
     start_if_needed minio minio_ready 60 "$(service_ports minio)" \
     "$TOOLS_DIR/minio" server "$STATE_DIR/minio/data" \
     --address "127.0.0.1:$FERRY_MINIO_PORT" --console-address "127.0.0.1:$FERRY_MINIO_CONSOLE_PORT"
@@ -210,6 +225,8 @@ write_env() {
     env_line S3_ACCESS_KEY_ID "$FERRY_MINIO_USER"
     env_line S3_SECRET_ACCESS_KEY "$FERRY_MINIO_PASSWORD"
     env_line MINIO_CONSOLE_URL "http://127.0.0.1:$FERRY_MINIO_CONSOLE_PORT"
+    [[ -s $STATE_DIR/events-token ]] && env_line FERRY_MINIO_EVENTS_TOKEN "$(cat "$STATE_DIR/events-token")"
+    env_line FERRY_MINIO_EVENTS_ARN "arn:minio:sqs::FERRY:webhook"
     env_line DATABASE_URL "$pg/$FERRY_DB_NAME"
     env_line TEST_DATABASE_URL "$pg/$FERRY_TEST_DB_NAME"
     env_line FERRY_SFTP_HOST 127.0.0.1

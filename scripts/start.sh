@@ -22,6 +22,10 @@ export FERRY_SECRET_KEY="${FERRY_SECRET_KEY:-$(cat "$STATE_DIR/secret.key")}"
 export API_TOKENS="${API_TOKENS:-$(cat "$STATE_DIR/api-token")}"
 export API_PORT="${API_PORT:-8080}"
 export WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9464}"
+# The local MinIO's bucket notifications (scripts/services.sh): Ferry accepts its token and
+# configures the buckets routes watch to notify it.
+export FERRY_EVENT_TOKENS="${FERRY_EVENT_TOKENS:-minio:$FERRY_MINIO_EVENTS_TOKEN}"
+export FERRY_EVENTS_NOTIFY_ARN="${FERRY_EVENTS_NOTIFY_ARN-$FERRY_MINIO_EVENTS_ARN}"
 # Two malloc arenas instead of glibc's 8 per core: freed part-sized buffers
 # otherwise linger in per-thread arenas (README, "Notes for this project's machines").
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"

@@ -120,6 +120,28 @@ const schema = z.object({
   /** Largest chunk the API accepts, in MiB. @default 256 */
   UPLOAD_MAX_CHUNK_MIB: z.coerce.number().int().min(1).max(5120).default(256),
   /**
+   * Per-source tokens accepted by `POST /v1/events` only, as `name:token,…`,
+   * for senders that cannot be given an API token freely (MinIO's webhook
+   * target sends `Authorization: Bearer <fixed token>`). The name is recorded
+   * as the event's source. @default ""
+   */
+  FERRY_EVENT_TOKENS: z
+    .string()
+    .default('')
+    .transform((s, ctx) => parseEventTokens(s, ctx)),
+  /**
+   * Queue ARN that Ferry names in the notification configuration of every
+   * bucket a route watches (set on route create/update/delete, or by `npm run
+   * events:notify`), e.g. `arn:minio:sqs::FERRY:webhook`. Empty: Ferry leaves
+   * bucket notifications alone. @default ""
+   */
+  FERRY_EVENTS_NOTIFY_ARN: z
+    .string()
+    .regex(/^(arn:[a-z0-9-]+:sqs:\S*)?$/, 'must be an SQS-style queue ARN (arn:minio:sqs::ID:webhook)')
+    .default(''),
+  /** Largest body `POST /v1/events` accepts, in KiB. @default 1024 */
+  EVENTS_MAX_BODY_KIB: z.coerce.number().int().min(1).max(65536).default(1024),
+  /**
    * Exports one worker streams at once (building, validating or delivering);
    * others wait for a slot. With EXPORT_MEMORY_MIB it bounds the worker's
    * memory under exports (docs/exports.md). @default 2
@@ -147,6 +169,29 @@ const schema = z.object({
    */
   BATCH_EXPORTS_PER_RUN: z.coerce.number().int().min(1).max(5000).default(1000),
 });
+
+/** One per-source event token. */
+export interface EventToken {
+  source: string;
+  token: string;
+}
+
+function parseEventTokens(value: string, ctx: z.RefinementCtx): EventToken[] {
+  const tokens: EventToken[] = [];
+  for (const entry of value.split(',').map((e) => e.trim())) {
+    if (!entry) continue;
+    const match = /^([A-Za-z0-9._-]{1,64}):(\S{8,})$/.exec(entry);
+    if (!match) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'each entry must be name:token (token of 8 or more characters)',
+      });
+      continue;
+    }
+    tokens.push({ source: match[1] as string, token: match[2] as string });
+  }
+  return tokens;
+}
 
 /** Names of every setting, for documentation checks. */
 export const configKeys = Object.keys(schema.shape);

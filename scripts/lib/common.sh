@@ -24,6 +24,8 @@ FERRY_TEST_DB_NAME="${FERRY_TEST_DB_NAME:-ferry_test}"
 FERRY_MINIO_USER="${FERRY_MINIO_USER:-ferryadmin}"
 FERRY_MINIO_PASSWORD="${FERRY_MINIO_PASSWORD:-ferryadmin-secret}"
 FERRY_SFTP_PASSWORD="${FERRY_SFTP_PASSWORD:-ferry-sftp-pw}"
+# Where the local MinIO sends bucket notifications: the API's port (fixed when MinIO starts).
+FERRY_EVENTS_PORT="${FERRY_EVENTS_PORT:-${API_PORT:-8080}}"
 
 log() { printf 'ferry: %s\n' "$*" >&2; }
 

@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { createEventActivities } from './events';
 import { createExportBatchActivities } from './export-batch';
 import { createExportActivities } from './exports';
 import { createHealthActivities } from './health';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTransferActivities(deps),
     ...createTransferBatchActivities(deps),
     ...createUploadActivities(deps),
+    ...createEventActivities(deps),
     ...createExportActivities(deps),
     ...createExportBatchActivities(deps),
   };

@@ -4,6 +4,7 @@ import { requireBearer } from './auth';
 import type { ApiDeps } from './deps';
 import { codecRoutes } from './codec/routes';
 import { errorHandler, notFoundRoute } from './errors';
+import { eventIngestRoutes } from './events/routes';
 import { bigintReplacer } from './json';
 import { healthRoutes } from './health/routes';
 import { v1Routes } from './routes';
@@ -28,6 +29,8 @@ export function createApp(deps: ApiDeps): Express {
     res.type(metrics.contentType).send(await metrics.metrics());
   });
 
+  // POST /v1/events checks its own tokens (per-source ones too), so it comes before the API's.
+  app.use('/v1', eventIngestRoutes(deps));
   const v1: Router = express.Router();
   v1.use(auth);
   for (const mount of v1Routes(deps)) v1.use(mount);

@@ -14,6 +14,8 @@ export const WorkflowType = {
   transferFile: 'transferFile',
   transferBatch: 'transferBatch',
   uploadLifecycle: 'uploadLifecycle',
+  handleEvent: 'handleEvent',
+  forwardEvent: 'forwardEvent',
   exportArchive: 'exportArchive',
   exportStagingCleanup: 'exportStagingCleanup',
   exportBatch: 'exportBatch',
@@ -31,6 +33,13 @@ export const workflowIds = {
    * hash of the file version (src/lib/workflow-ids.ts, which needs Node's crypto).
    */
   transferPrefix: (serverId: string): string => `ferry-transfer-${serverId}-`,
+  /**
+   * One `handleEvent` per event identity, ever; `identityHash` is a hash of
+   * the event's identity (src/lib/event-identity.ts, which needs Node's crypto).
+   */
+  event: (identityHash: string): string => `ferry-event-${identityHash}`,
+  /** The child job one matched route's action runs for an event (export, webhook). */
+  eventAction: (eventWorkflowId: string, routeId: string): string => `${eventWorkflowId}-route-${routeId}`,
   /** One export workflow per export, ever; the export ID comes from the request (or its idempotency key). */
   export: (exportId: string): string => `ferry-export-${exportId}`,
   /** Removes a failed export's staged zip once its keep time is over. */
@@ -138,6 +147,26 @@ export interface UploadInput {
 
 /** Sent by `POST /v1/uploads/:id/complete` once the manifest is whole: assemble now. */
 export const uploadCompleteSignal = defineSignal('uploadComplete');
+
+// ---------------------------------------------------------------- events
+
+/** Input of the `handleEvent` workflow: the Event row holds everything else. */
+export interface EventInput {
+  eventId: string;
+}
+
+/** Input of the `forwardEvent` child workflow (a route's webhook action). */
+export interface ForwardEventInput {
+  eventId: string;
+  routeId: string;
+}
+
+/** What `handleEvent` did: the event's final status and one outcome per matched route. */
+export interface EventResult {
+  eventId: string;
+  status: 'completed' | 'failed' | 'unmatched';
+  actions: { routeId: string; status: 'completed' | 'failed'; workflowId: string | null }[];
+}
 
 // ---------------------------------------------------------------- exports
 

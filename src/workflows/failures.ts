@@ -56,6 +56,11 @@ export const Failure = {
   /** The upload ended without an object (the workflow's own failure). */
   UploadFailed: 'UploadFailed',
 
+  // Events
+  /** The event row is gone. */
+  EventNotFound: 'EventNotFound',
+  /** A route's action cannot run for this event (its server is gone or disabled, no server named). */
+  RouteActionInvalid: 'RouteActionInvalid',
   // Exports
   /** The export's sources match no object (or a listed key is missing). */
   ExportSourcesEmpty: 'ExportSourcesEmpty',

@@ -33,10 +33,10 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** The real Express app on an ephemeral loopback port, spoken to with fetch. */
-export async function startTestApi(deps: ApiDeps): Promise<TestApi> {
+/** The real Express app on a loopback port (ephemeral unless given), spoken to with fetch. */
+export async function startTestApi(deps: ApiDeps, port = 0): Promise<TestApi> {
   const app = createApp(deps);
-  const server = await listen(app, 0, '127.0.0.1');
+  const server = await listen(app, port, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,

@@ -9,7 +9,7 @@ import { waitFor } from './wait';
  * A MinIO of the test's own, for tests that stop object storage: the shared
  * one on 9000 serves every other test and must never go down.
  */
-export async function startPrivateMinio() {
+export async function startPrivateMinio(extraEnv: Record<string, string> = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ferry-minio-'));
   const port = await freePort();
   const consolePort = await freePort();
@@ -17,6 +17,7 @@ export async function startPrivateMinio() {
     ...process.env,
     MINIO_ROOT_USER: servicesEnv.S3_ACCESS_KEY_ID ?? 'ferryadmin',
     MINIO_ROOT_PASSWORD: servicesEnv.S3_SECRET_ACCESS_KEY ?? 'ferryadmin-secret',
+    ...extraEnv,
   };
   const binary = path.join(repoRoot, '.tools/bin/minio');
   const args = [

@@ -7,8 +7,8 @@ export interface ReceivedWebhook {
   json: Record<string, unknown>;
 }
 
-/** A local HTTP endpoint that records the webhooks it receives and answers 204. */
-export async function startWebhookReceiver() {
+/** A local HTTP endpoint that records the webhooks it receives and answers `status` (204). */
+export async function startWebhookReceiver(status = 204) {
   const received: ReceivedWebhook[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -16,7 +16,7 @@ export async function startWebhookReceiver() {
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
       received.push({ headers: req.headers, body, json: JSON.parse(body) as Record<string, unknown> });
-      res.writeHead(204).end();
+      res.writeHead(status).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

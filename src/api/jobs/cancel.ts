@@ -1,5 +1,7 @@
 import { cancelBatch, findBatch } from '../batches/service';
+import { NotFoundError } from '../../lib/errors';
 import type { ApiDeps } from '../deps';
+import { temporalUnavailable } from '../temporal';
 import { cancelExport } from '../exports/service';
 import { createTransferService } from '../transfers/service';
 import { createUploadService } from '../uploads/service';
@@ -12,6 +14,17 @@ const cancellers: Record<JobKind, (deps: ApiDeps, refId: string) => Promise<unkn
   export: (deps, id) => cancelExport(deps, id),
   async batch(deps, id) {
     return await cancelBatch(deps, await findBatch(deps, id));
+  },
+  // An event's workflow cancels the route actions it runs (its children) with it.
+  async event(deps, id) {
+    const event = await deps.db.event.findUnique({ where: { id }, select: { workflowId: true } });
+    if (!event) throw new NotFoundError('event', id);
+    await deps.temporal.workflow
+      .getHandle(event.workflowId)
+      .cancel()
+      .catch((err: unknown) => {
+        throw temporalUnavailable('Temporal did not take the cancel', err);
+      });
   },
 };
 

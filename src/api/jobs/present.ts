@@ -7,6 +7,7 @@ const RESOURCE: Record<JobRow['kind'], (id: string) => string> = {
   upload: (id) => `/v1/uploads/${id}`,
   export: (id) => `/v1/exports/${id}`,
   batch: (id) => `/v1/batches/${id}`,
+  event: (id) => `/v1/events/${id}`,
 };
 
 /** A job as listed: the row only. Its ID is its workflow ID. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../lib/errors';
 
 /** Kinds of job the API lists (scans are not jobs here: a server's schedule runs them). */
-export const JOB_KINDS = ['transfer', 'upload', 'export', 'batch'] as const;
+export const JOB_KINDS = ['transfer', 'upload', 'export', 'batch', 'event'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -23,7 +23,7 @@ export type ListJobsQuery = z.infer<typeof listJobsQuery>;
  * A job's ID is its workflow ID (`ferry-<kind>-…`, src/workflows/contract.ts),
  * the `jobId` every resource answers with. Anything else names no job.
  */
-const JOB_ID = /^ferry-(transfer|upload|export|batch)-[0-9a-z-]{1,120}$/;
+const JOB_ID = /^ferry-(transfer|upload|export|batch|event)-[0-9a-z-]{1,120}$/;
 
 export function isJobId(value: string): boolean {
   return JOB_ID.test(value);

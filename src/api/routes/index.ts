@@ -1,6 +1,8 @@
 import type { Router } from 'express';
 import { batchRoutes } from '../batches/routes';
 import type { ApiDeps } from '../deps';
+import { eventRouteRoutes } from '../event-routes/routes';
+import { eventRoutes } from '../events/routes';
 import { exportRoutes } from '../exports/routes';
 import { jobRoutes } from '../jobs/routes';
 import { serverRoutes } from '../servers/routes';
@@ -19,5 +21,7 @@ export function v1Routes(deps: ApiDeps): Router[] {
     exportRoutes(deps),
     batchRoutes(deps),
     jobRoutes(deps),
+    eventRoutes(deps),
+    eventRouteRoutes(deps),
   ];
 }

@@ -1,0 +1,48 @@
+import express, { Router } from 'express';
+import { requireEventSender } from '../auth';
+import type { ApiDeps } from '../deps';
+import { resourceId } from '../params';
+import { parse } from '../validate';
+import { presentEvent } from './present';
+import { isS3TestEvent, listEventsQuery, parseEvents } from './schema';
+import { findEvent, ingestEvents, listEvents } from './service';
+
+/**
+ * POST /v1/events (PRODUCT.md §1.5), mounted ahead of the API's bearer check
+ * because it has its own: per-source tokens let MinIO's webhook target in.
+ * Any content type is read as JSON (SNS and some hooks send text/plain).
+ */
+export function eventIngestRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  const auth = requireEventSender(deps.config.API_TOKENS, deps.config.FERRY_EVENT_TOKENS);
+  const json = express.json({ limit: deps.config.EVENTS_MAX_BODY_KIB * 1024, type: () => true });
+
+  router.post('/events', auth, json, async (req, res) => {
+    if (isS3TestEvent(req.body)) {
+      res.status(202).json({ eventIds: [] });
+      return;
+    }
+    const source = (res.locals.eventSource as string | null | undefined) ?? null;
+    const events = parseEvents(req.body, source);
+    const eventIds = await ingestEvents(deps, events);
+    deps.log.debug({ eventIds, source }, 'events accepted');
+    res.status(202).json({ eventIds });
+  });
+  return router;
+}
+
+/** GET /v1/events and /v1/events/:id, behind the API token. */
+export function eventRoutes(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/events', async (req, res) => {
+    const q = parse(listEventsQuery, req.query, 'query');
+    const { page, nextCursor } = await listEvents(deps, q);
+    res.json({ events: page.map(presentEvent), nextCursor });
+  });
+
+  router.get('/events/:id', async (req, res) => {
+    res.json(presentEvent(await findEvent(deps, resourceId(req.params.id, 'event'))));
+  });
+  return router;
+}
