@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAllowlist, type OutboundPolicy } from './lib/outbound';
 
 /**
  * Ferry's whole configuration, read from the environment once and validated
@@ -62,6 +63,29 @@ const schema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Secret that signs upload webhooks (servers carry their own). Empty disables signing. @default "" */
   FERRY_WEBHOOK_SECRET: z.string().default(''),
+  /**
+   * Lets outbound calls (webhooks, validators) reach loopback, private
+   * (RFC 1918, IPv6 unique-local) and CGNAT addresses. Link-local and cloud
+   * metadata addresses stay refused unless FERRY_OUTBOUND_ALLOWLIST names them.
+   * @default false
+   */
+  FERRY_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
+  /**
+   * Comma-separated hosts (`hooks.internal`, `*.corp.example`), addresses and
+   * networks (`10.0.0.0/8`, `::1`) outbound calls may reach whatever their
+   * address, link-local and metadata included. @default ""
+   */
+  FERRY_OUTBOUND_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      try {
+        return parseAllowlist(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Log level (pino). @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
@@ -103,8 +127,13 @@ const schema = z.object({
 /** Names of every setting, for documentation checks. */
 export const configKeys = Object.keys(schema.shape);
 
-export type Config = Omit<z.infer<typeof schema>, 'TRANSFER_PART_MIB' | 'UPLOAD_MAX_CHUNK_MIB'> & {
+export type Config = Omit<
+  z.infer<typeof schema>,
+  'TRANSFER_PART_MIB' | 'UPLOAD_MAX_CHUNK_MIB' | 'FERRY_ALLOW_PRIVATE_WEBHOOKS' | 'FERRY_OUTBOUND_ALLOWLIST'
+> & {
   transferPartBytes: number;
+  /** Where outbound calls may go (src/lib/outbound). */
+  outbound: OutboundPolicy;
   uploadMaxChunkBytes: number;
   secretKey: Buffer;
 };
@@ -120,9 +149,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  const { TRANSFER_PART_MIB, UPLOAD_MAX_CHUNK_MIB, ...rest } = parsed.data;
+  const {
+    TRANSFER_PART_MIB,
+    UPLOAD_MAX_CHUNK_MIB,
+    FERRY_ALLOW_PRIVATE_WEBHOOKS,
+    FERRY_OUTBOUND_ALLOWLIST,
+    ...rest
+  } = parsed.data;
   return {
     ...rest,
+    outbound: { allowPrivate: FERRY_ALLOW_PRIVATE_WEBHOOKS, ...FERRY_OUTBOUND_ALLOWLIST },
     transferPartBytes: TRANSFER_PART_MIB * MiB,
     uploadMaxChunkBytes: UPLOAD_MAX_CHUNK_MIB * MiB,
     secretKey: Buffer.from(rest.FERRY_SECRET_KEY, 'base64'),

@@ -120,20 +120,25 @@ export function createTransferActivities(deps: ActivityDeps) {
       const secret = server.webhookSecretEnc
         ? decryptSecret(config.secretKey, server.webhookSecretEnc)
         : undefined;
-      await callWebhook(server.webhookUrl, secret, {
-        event: input.event,
-        transferId: row.id,
-        workflowId: row.workflowId,
-        serverId: row.serverId,
-        remotePath: row.remotePath,
-        size: Number(row.size),
-        mtimeMs: Number(row.mtimeMs),
-        bucket: row.bucket,
-        objectKey: row.objectKey,
-        sha256: row.sha256,
-        status: row.status,
-        error: row.error,
-      });
+      await callWebhook(
+        server.webhookUrl,
+        secret,
+        {
+          event: input.event,
+          transferId: row.id,
+          workflowId: row.workflowId,
+          serverId: row.serverId,
+          remotePath: row.remotePath,
+          size: Number(row.size),
+          mtimeMs: Number(row.mtimeMs),
+          bucket: row.bucket,
+          objectKey: row.objectKey,
+          sha256: row.sha256,
+          status: row.status,
+          error: row.error,
+        },
+        { policy: config.outbound },
+      );
     },
   };
 }

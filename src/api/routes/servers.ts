@@ -5,6 +5,7 @@ import { isRecordNotFound, isUniqueViolation } from '../../lib/db';
 import { ConflictError, FerryError, NotFoundError, ServiceUnavailableError } from '../../lib/errors';
 import { workflowIds, type ScanInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
+import { assertOutboundUrl } from '../outbound';
 import { resourceId } from '../params';
 import { createData, updateData } from '../servers/data';
 import { presentServer } from '../servers/present';
@@ -37,6 +38,7 @@ export function serverRoutes({ config, db, temporal, log }: ApiDeps): Router {
 
   router.post('/servers', json, async (req, res) => {
     const body = parse(createServerBody, req.body);
+    assertOutboundUrl('webhookUrl', body.webhookUrl, config.outbound);
     let server: Server;
     try {
       server = await db.server.create({ data: createData(config.secretKey, body) });
@@ -65,6 +67,7 @@ export function serverRoutes({ config, db, temporal, log }: ApiDeps): Router {
   router.patch('/servers/:id', json, async (req, res) => {
     const { id } = await findServer(req.params.id);
     const body = parse(patchServerBody, req.body);
+    assertOutboundUrl('webhookUrl', body.webhookUrl, config.outbound);
     // The schedule is rewritten inside the transaction: if Temporal refuses, the row is not changed either.
     let server: Server;
     try {

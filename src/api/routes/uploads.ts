@@ -15,6 +15,7 @@ import { deleteStaged, stagingKey, stagingPrefix } from '../../lib/upload-stagin
 import { progressQuery, uploadCompleteSignal, workflowIds, type Progress } from '../../workflows/contract';
 import type { uploadLifecycle } from '../../workflows/upload';
 import type { ApiDeps } from '../deps';
+import { assertOutboundUrl } from '../outbound';
 import { resourceId } from '../params';
 import { ServerTiming } from '../server-timing';
 import { stageChunk } from '../uploads/ingest';
@@ -68,6 +69,7 @@ export function uploadRoutes({ config, db, s3, temporal, log }: ApiDeps): Router
 
   router.post('/uploads', json, async (req, res) => {
     const body = parse(createUploadBody, req.body ?? {});
+    assertOutboundUrl('webhookUrl', body.webhookUrl, config.outbound);
     const id = randomUUID();
     const key = normalizeObjectKey(body.key ?? `uploads/${id}/${body.filename}`, 'key');
     const ttlSeconds = body.ttlSeconds ?? config.UPLOAD_TTL_SECONDS;
