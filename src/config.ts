@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseAllowlist, type OutboundPolicy } from './lib/outbound';
+import { parseKeyring, type SecretKeyring } from './lib/secrets';
 
 /**
  * Ferry's whole configuration, read from the environment once and validated
@@ -55,10 +56,29 @@ const schema = z.object({
         .map((t) => t.trim())
         .filter(Boolean),
     ),
-  /** 32-byte key (base64) that encrypts SFTP secrets at rest. Required. */
+  /**
+   * 32-byte key (base64) that encrypts SFTP secrets at rest, key ID `default`.
+   * Required unless FERRY_SECRET_KEYS is set; beside it, it only decrypts.
+   */
   FERRY_SECRET_KEY: z
     .string()
-    .refine((s) => Buffer.from(s, 'base64').length === 32, 'FERRY_SECRET_KEY must be 32 bytes, base64'),
+    .refine((s) => Buffer.from(s, 'base64').length === 32, 'FERRY_SECRET_KEY must be 32 bytes, base64')
+    .optional(),
+  /**
+   * Keys that encrypt secrets at rest, `id:base64,…` (32 bytes each): the first
+   * seals new secrets, every one decrypts. Rotate by putting a new key first and
+   * running `npm run secrets:rotate`. @default "" (FERRY_SECRET_KEY alone)
+   */
+  FERRY_SECRET_KEYS: z
+    .string()
+    .default('')
+    .superRefine((text, ctx) => {
+      try {
+        parseKeyring(text, undefined);
+      } catch (err) {
+        if (text.trim() !== '') ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
   /** Port of the worker's /metrics endpoint (0 disables it). @default 9464 */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Secret that signs upload webhooks (servers carry their own). Empty disables signing. @default "" */
@@ -135,7 +155,8 @@ export type Config = Omit<
   /** Where outbound calls may go (src/lib/outbound). */
   outbound: OutboundPolicy;
   uploadMaxChunkBytes: number;
-  secretKey: Buffer;
+  /** The keys of FERRY_SECRET_KEYS and FERRY_SECRET_KEY (src/lib/secrets). */
+  secretKey: SecretKeyring;
 };
 
 export class ConfigError extends Error {
@@ -145,8 +166,11 @@ export class ConfigError extends Error {
 /** Parses and validates configuration; throws one error listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  if (!env.FERRY_SECRET_KEY && !env.FERRY_SECRET_KEYS?.trim()) {
+    problems.push('FERRY_SECRET_KEY: FERRY_SECRET_KEYS or FERRY_SECRET_KEY is required');
+  }
+  if (!parsed.success || problems.length) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const {
@@ -161,6 +185,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outbound: { allowPrivate: FERRY_ALLOW_PRIVATE_WEBHOOKS, ...FERRY_OUTBOUND_ALLOWLIST },
     transferPartBytes: TRANSFER_PART_MIB * MiB,
     uploadMaxChunkBytes: UPLOAD_MAX_CHUNK_MIB * MiB,
-    secretKey: Buffer.from(rest.FERRY_SECRET_KEY, 'base64'),
+    secretKey: parseKeyring(rest.FERRY_SECRET_KEYS, rest.FERRY_SECRET_KEY),
   };
 }

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { type AfterTransferAction, Prisma } from '../../generated/prisma/client';
+import { sealedIn } from '../../lib/sealed-fields';
 import { decryptSecret } from '../../lib/secrets';
 import { callWebhook } from '../../lib/webhook';
 import { Failure, nonRetryable, type TransferInput } from '../../workflows/contract';
@@ -118,7 +119,11 @@ export function createTransferActivities(deps: ActivityDeps) {
       const { server } = row;
       if (!server.webhookUrl) return;
       const secret = server.webhookSecretEnc
-        ? decryptSecret(config.secretKey, server.webhookSecretEnc)
+        ? decryptSecret(
+            config.secretKey,
+            server.webhookSecretEnc,
+            sealedIn('Server', server.id, 'webhookSecretEnc'),
+          )
         : undefined;
       await callWebhook(
         server.webhookUrl,
