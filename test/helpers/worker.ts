@@ -28,12 +28,25 @@ export function taskQueueFor(title: string): string {
     .slice(0, 60)}-${Date.now().toString(36)}`;
 }
 
+/**
+ * Installs the process's Temporal runtime, once. A test file that reads the
+ * worker's metrics calls it first with a Prometheus address; otherwise
+ * withWorker installs it without metrics.
+ */
+export function installTestRuntime(prometheusAddress?: string): void {
+  if (runtimeInstalled) throw new Error('the Temporal runtime of this process is installed already');
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    ...(prometheusAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: prometheusAddress } } } }
+      : {}),
+  });
+  runtimeInstalled = true;
+}
+
 /** Runs `fn` while a real Ferry worker polls `taskQueue` on the dev server. */
 export async function withWorker<T>(deps: TestDeps, taskQueue: string, fn: () => Promise<T>): Promise<T> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+  if (!runtimeInstalled) installTestRuntime();
   const connection = await NativeConnection.connect({ address: deps.config.TEMPORAL_ADDRESS });
   try {
     const worker = await createFerryWorker(deps, {

@@ -11,8 +11,16 @@ import { decodeCursor, encodeCursor } from '../transfers/cursor';
 import { presentTransfer } from '../transfers/present';
 import { parse } from '../validate';
 
-const STATUSES = ['discovered', 'running', 'completed', 'skipped', 'failed', 'cancelled'] as const;
-const FINISHED: readonly Transfer['status'][] = ['completed', 'skipped', 'failed', 'cancelled'];
+const STATUSES = [
+  'discovered',
+  'running',
+  'completed',
+  'skipped',
+  'failed',
+  'cancelled',
+  'rejected',
+] as const;
+const FINISHED: readonly Transfer['status'][] = ['completed', 'skipped', 'failed', 'cancelled', 'rejected'];
 const RETRYABLE: Transfer['status'][] = ['failed', 'cancelled'];
 /** How long GET /v1/transfers/:id waits for the workflow's progress query before answering from the row. */
 const QUERY_DEADLINE_MS = 2_000;
