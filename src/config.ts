@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseAllowlist, type OutboundPolicy } from './lib/outbound';
+import { parsePayloadKeys, type PayloadKey } from './lib/payload-codec';
 import { parseKeyring, type SecretKeyring } from './lib/secrets';
 
 /**
@@ -112,7 +113,7 @@ const schema = z.object({
    * Part size of SFTP→S3 multipart uploads, in MiB (grown for files over
    * 10,000 parts). A transfer holds two parts in memory and a crash re-reads
    * at most two. 32 rather than 16: half the part requests, checksums and
-   * checkpoints; 1 GiB went from 1.00–1.05× to 1.14–1.34× rclone (README).
+   * checkpoints, and a faster large file (see bench/README.md).
    * @default 32
    */
   TRANSFER_PART_MIB: z.coerce.number().int().min(5).max(512).default(32),
@@ -140,6 +141,14 @@ const schema = z.object({
     .min(1)
     .max(30 * 86_400)
     .default(86400),
+  /**
+   * Keys that encrypt every payload Ferry writes to Temporal, as
+   * `id:base64key[,id:base64key…]` (32-byte keys). The first encrypts, all
+   * decrypt: rotate by putting a new key first. Empty: payloads in clear. @default ""
+   */
+  FERRY_PAYLOAD_KEYS: z.string().default(''),
+  /** Browser origins allowed to call /codec (the Temporal Web UI's), comma-separated. @default "" */
+  FERRY_CODEC_CORS_ORIGINS: z.string().default(''),
   /** Largest chunk the API accepts, in MiB. @default 256 */
   UPLOAD_MAX_CHUNK_MIB: z.coerce.number().int().min(1).max(5120).default(256),
 });
@@ -154,6 +163,8 @@ export type Config = Omit<
   transferPartBytes: number;
   /** Where outbound calls may go (src/lib/outbound). */
   outbound: OutboundPolicy;
+  payloadKeys: PayloadKey[];
+  codecCorsOrigins: string[];
   uploadMaxChunkBytes: number;
   /** The keys of FERRY_SECRET_KEYS and FERRY_SECRET_KEY (src/lib/secrets). */
   secretKey: SecretKeyring;
@@ -180,7 +191,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     FERRY_OUTBOUND_ALLOWLIST,
     ...rest
   } = parsed.data;
+  let payloadKeys: PayloadKey[];
+  try {
+    payloadKeys = parsePayloadKeys(rest.FERRY_PAYLOAD_KEYS);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration:\n  FERRY_PAYLOAD_KEYS: ${(err as Error).message}`);
+  }
   return {
+    payloadKeys,
+    codecCorsOrigins: rest.FERRY_CODEC_CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     ...rest,
     outbound: { allowPrivate: FERRY_ALLOW_PRIVATE_WEBHOOKS, ...FERRY_OUTBOUND_ALLOWLIST },
     transferPartBytes: TRANSFER_PART_MIB * MiB,

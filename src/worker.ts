@@ -3,6 +3,7 @@ import { createActivities, type ActivityDeps } from './activities';
 import { loadConfig } from './config';
 import { createDb } from './lib/db';
 import { createLogger } from './lib/logger';
+import { ferryDataConverter } from './lib/payload-codec';
 import { createS3 } from './lib/s3';
 import { workerClassWithActivationTimeout } from './lib/sandbox-watchdog';
 import { createTemporalClient } from './lib/temporal';
@@ -25,6 +26,7 @@ export async function createFerryWorker(deps: ActivityDeps, options: FerryWorker
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(deps),
+    dataConverter: ferryDataConverter(deps.config.payloadKeys),
     // Activities stream files: a few at a time per worker keeps memory bounded
     // (8 × two parts). Local ones hold a small file each (≤ 4 MiB, see
     // lib/transfer-start.ts): 16 × 4 MiB at most.

@@ -1,6 +1,5 @@
 import type { ActivityDeps } from './deps';
-import { abortUpload, type ObjectRef } from '../lib/s3';
-import { openUploadsAt } from './transfer/s3-objects';
+import { abortUpload, type ObjectRef, openUploadsAt } from '../lib/s3';
 
 /**
  * Aborts (and logs) the multipart uploads at `ref` that no transfer and no

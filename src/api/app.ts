@@ -2,9 +2,10 @@ import express, { type Express, type Router } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { requireBearer } from './auth';
 import type { ApiDeps } from './deps';
+import { codecRoutes } from './codec/routes';
 import { errorHandler, notFoundRoute } from './errors';
 import { bigintReplacer } from './json';
-import { healthRoutes } from './routes/health';
+import { healthRoutes } from './health/routes';
 import { v1Routes } from './routes';
 
 export function createApp(deps: ApiDeps): Express {
@@ -19,6 +20,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(
     healthRoutes({ db: deps.db, temporal: deps.temporal, s3: deps.s3, bucket: deps.config.FERRY_BUCKET }),
   );
+
+  app.use(codecRoutes(deps));
 
   const auth = requireBearer(deps.config.API_TOKENS);
   app.get('/metrics', auth, async (_req, res) => {

@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { FerryError, NotFoundError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 
-/** Body shape of every error answer (PRODUCT.md §2). */
+/** Body shape of every error answer; a 4xx for anything wrong with the request. */
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }

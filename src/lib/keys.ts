@@ -1,8 +1,8 @@
 import { ValidationError } from './errors';
 
 /**
- * Object keys and remote paths are normalised and checked in one place
- * (PRODUCT.md §3): `..`, absolute escapes and control characters are refused.
+ * Object keys and remote paths are normalised and checked in one place:
+ * `..`, absolute escapes and control characters are refused.
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;

@@ -7,10 +7,9 @@ import { Worker, type CompiledWorkerOptions } from '@temporalio/worker';
  * through `vm` with a `timeout`, so that a workflow stuck in a synchronous
  * loop fails its task ("potential deadlock") instead of freezing the worker.
  * Node implements that timeout by creating and joining a thread per call
- * (nodejs/node#10453): 60–130 µs each here, ~3 µs without
- * (bench/vm-timeout.ts). It was the largest item in a CPU profile of the
- * workflow thread, yet turning it off saved only ~4 % of the worker's CPU per
- * small file and no measurable files/s (A/B in the README).
+ * (nodejs/node#10453). It was the largest item in a CPU profile of the
+ * workflow thread, yet turning it off saved little of the worker's CPU per
+ * small file and no measurable files/s (bench/README.md, bench/vm-timeout.ts).
  *
  * So it stays on, at the SDK's 5 s, unless WORKFLOW_ACTIVATION_TIMEOUT_MS=0:
  * without it, a workflow stuck in a loop would stall every workflow of the

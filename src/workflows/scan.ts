@@ -43,7 +43,7 @@ const { sweepAbandonedTransfers } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
-const none = (): ScanTotals => ({
+const emptyTotals = (): ScanTotals => ({
   listed: 0,
   young: 0,
   rejected: 0,
@@ -55,7 +55,7 @@ const none = (): ScanTotals => ({
 });
 
 /**
- * One scan of one server (PRODUCT.md §1.1): list and record new stable file
+ * One scan of one server (docs/ingest.md): list and record new stable file
  * versions (one activity, which returns counts only), settle transfers whose
  * workflow ended without recording it (activities/scan/sweep.ts), then start their
  * transfer workflows a page at a time, continuing as new every few pages so
@@ -70,7 +70,7 @@ export async function scanServer(input: ScanInput): Promise<ScanResult> {
   const { serverId } = input;
   if (workflowInfo().workflowId !== workflowIds.scan(serverId)) return await runCanonicalScan(serverId);
 
-  const totals = input.totals ?? none();
+  const totals = input.totals ?? emptyTotals();
   let phase = input.cursor === undefined ? 'listing' : 'starting transfers';
   setHandler(progressQuery, (): Progress => ({
     done: totals.started + totals.alreadyStarted,
@@ -118,7 +118,7 @@ async function runCanonicalScan(serverId: string): Promise<ScanResult> {
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
-      return { serverId, outcome: 'skipped', ...none() };
+      return { serverId, outcome: 'skipped', ...emptyTotals() };
     throw err;
   }
 }

@@ -79,7 +79,7 @@ export interface TransferFileResult {
 }
 
 /**
- * One file version, SFTP → S3 (PRODUCT.md §1.1), started by the scan as
+ * One file version, SFTP → S3 (docs/ingest.md), started by the scan as
  * `ferry-transfer-<serverId>-<hash of path, size, mtime>`. Owns the Transfer
  * row: running → completed | skipped | failed | cancelled. The source is
  * deleted or moved only after transferToS3 has stored and verified the object.

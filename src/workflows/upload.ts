@@ -62,7 +62,7 @@ const webhook = proxyActivities<Activities>({
  * completed is never missed (prepare and finish ignore cancellation and run
  * to their end).
  */
-const transfers = proxyActivities<Activities>({
+const assembly = proxyActivities<Activities>({
   startToCloseTimeout: '6 hours',
   heartbeatTimeout: '5 seconds',
   retry,
@@ -105,7 +105,7 @@ async function fillParts(uploadId: string, plan: AssemblyPlan, onBatch: (bytes: 
       const batch = plan.batches[next++];
       if (!batch) return;
       try {
-        const r = await transfers.assembleUploadParts({ uploadId, multipartUploadId, ...batch });
+        const r = await assembly.assembleUploadParts({ uploadId, multipartUploadId, ...batch });
         sum = addParts(sum, r);
         onBatch(batch.bytes);
       } catch (err) {
@@ -151,12 +151,12 @@ export async function uploadLifecycle({ uploadId, ttlSeconds }: UploadInput): Pr
       return { uploadId, status: 'expired' };
     }
     progress = { done: 0, total: null, phase: 'preparing' };
-    const plan = await transfers.prepareUploadAssembly(uploadId);
+    const plan = await assembly.prepareUploadAssembly(uploadId);
     progress = { done: 0, total: plan.size, phase: plan.verify ? 'assembling and verifying' : 'assembling' };
 
     const [parts, verified] = await Promise.allSettled([
       fillParts(uploadId, plan, (bytes) => (progress = { ...progress, done: progress.done + bytes })),
-      plan.verify ? transfers.verifyUploadChecksum(uploadId) : Promise.resolve({ bytesVerified: 0 }),
+      plan.verify ? assembly.verifyUploadChecksum(uploadId) : Promise.resolve({ bytesVerified: 0 }),
     ]);
     // A checksum mismatch explains a failure better than anything the parts may report.
     if (verified.status === 'rejected') throw verified.reason;
@@ -170,7 +170,7 @@ export async function uploadLifecycle({ uploadId, ttlSeconds }: UploadInput): Pr
       bytesThroughWorker: parts.value.bytesCoalesced + bytesVerified,
     };
     progress = { done: plan.size, total: plan.size, phase: 'finishing' };
-    const outcome = await transfers.finishUploadAssembly({
+    const outcome = await assembly.finishUploadAssembly({
       uploadId,
       multipartUploadId: plan.multipartUploadId,
       size: plan.size,

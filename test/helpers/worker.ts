@@ -5,18 +5,28 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { DefaultLogger } from '@temporalio/worker';
+import { encodedFailuresPath } from '../../src/lib/payload-codec';
 import { createFerryWorker } from '../../src/worker';
 import type { TestDeps } from './deps';
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+const bundles = new Map<boolean, Promise<WorkflowBundleWithSourceMap>>();
 let runtimeInstalled = false;
 
-/** Workflows are bundled once per test process (webpack takes seconds). */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
+/**
+ * Workflows are bundled once per test process (webpack takes seconds); with
+ * payload encryption the bundle carries the failure converter that encodes
+ * failure messages, as the worker's own bundle does (src/lib/payload-codec.ts).
+ */
+export function workflowBundle(encrypted = false): Promise<WorkflowBundleWithSourceMap> {
+  let bundle = bundles.get(encrypted);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      logger: new DefaultLogger('WARN'),
+      ...(encrypted ? { failureConverterPath: encodedFailuresPath } : {}),
+    });
+    bundles.set(encrypted, bundle);
+  }
   return bundle;
 }
 
@@ -52,7 +62,7 @@ export async function withWorker<T>(deps: TestDeps, taskQueue: string, fn: () =>
     const worker = await createFerryWorker(deps, {
       connection,
       taskQueue,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: await workflowBundle(deps.config.payloadKeys.length > 0),
     });
     return await worker.runUntil(fn());
   } finally {

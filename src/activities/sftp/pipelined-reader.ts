@@ -4,8 +4,8 @@ import { channelOpen } from './request';
 
 /**
  * Reads a byte range of a remote file with many SFTP READ requests in flight
- * (ssh2's `createReadStream` keeps one, which is ~10× slower than the link:
- * FACTS.md) and hands the bytes over in order, one part-sized buffer at a time.
+ * (ssh2's `createReadStream` keeps one, and is many times slower than the
+ * link) and hands the bytes over in order, one part-sized buffer at a time.
  * Requests read straight into pooled part buffers, so memory is the pool and
  * nothing else; when the consumer holds every buffer, no new request is sent.
  */

@@ -23,9 +23,8 @@ interface ChannelInternals {
  * 2 MiB whenever half is used (constants in ssh2's lib/Channel.js, not
  * options). The reads a transfer keeps in flight ask for more than that, so
  * sshd stalls whenever this process is busy for a few milliseconds (hashing
- * a part, a GC pause) before it sends the next top-up: measured on a 2-core
- * machine, 1 GiB through the transfer pipeline went from ~100 to ~160 MB/s
- * with a 16 MiB window.
+ * a part, a GC pause) before it sends the next top-up (the effect of a wider
+ * window is measured in bench/README.md).
  *
  * One extra CHANNEL_WINDOW_ADJUST, which ssh2 does not count, raises the
  * server's view of the window for good: ssh2 goes on topping up its own

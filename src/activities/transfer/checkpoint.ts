@@ -1,15 +1,16 @@
 import { z } from 'zod';
-import type { ListedPart } from './s3-objects';
+import type { ListedPart } from '../../lib/s3';
 
 /** Size of a saved SHA-256 state before its unfinished block (native/sha256/index.js). */
 export const SHA256_STATE_BYTES = 40;
 
 /**
  * Where a multipart transfer stands: written to the Transfer row after each
- * part (the durable copy) and sent in heartbeats (a hint: the last heartbeat
- * may be lost, FACTS.md). Parts are recorded only as a contiguous prefix, and
- * `hashState` is the SHA-256 state after exactly `offset` bytes, so a resumed
- * attempt loads it and reads on from `offset`.
+ * part (the durable copy) and sent in heartbeats (a hint: Temporal throttles
+ * heartbeats and the last one may be lost; docs/ingest.md). Parts are
+ * recorded only as a contiguous prefix, and `hashState` is the SHA-256
+ * state after exactly `offset` bytes, so a resumed attempt loads it and
+ * reads on from `offset`.
  */
 const checkpointSchema = z
   .object({

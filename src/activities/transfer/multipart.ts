@@ -4,15 +4,14 @@ import { BufferPool } from '../sftp/buffer-pool';
 import { readParts } from '../sftp/pipelined-reader';
 import type { Checkpoint } from './checkpoint';
 import { ResumableSha256 } from './resumable-sha256';
-import type { ObjectRef } from '../../lib/s3';
-import { uploadPart } from './s3-objects';
+import { type ObjectRef, uploadPart } from '../../lib/s3';
 import { readError, type ReadTuning, type SourceFile, withReadHandle } from './source';
 
 /**
  * Part buffers per transfer. A part holds its buffer from the first byte read
  * until it is uploaded, hashed and recorded in the checkpoint, so at most this
  * many parts are ever unrecorded: a crash re-reads at most two parts
- * (PRODUCT.md §1.1), and memory is 2 × part size whatever the file size.
+ * (docs/ingest.md), and memory is 2 × part size whatever the file size.
  */
 export const PARTS_IN_MEMORY = 2;
 

@@ -62,11 +62,11 @@ function sha256Module(): string {
  * state (40–103 bytes, see native/sha256) goes into the transfer's checkpoint, and
  * a resumed transfer loads it and goes on hashing from the first missing part.
  * Node's own hash cannot export its state; native/sha256 is OpenSSL's SHA-256
- * (SHA-NI, ~1.4 GB/s here) with the state exposed, or a JavaScript twin
- * (~90 MB/s) where no compiler built the addon. It runs in a worker thread so
- * that hashing overlaps the SFTP reads and S3 uploads instead of stalling
- * them. Parts backed by a SharedArrayBuffer are read by the thread without a
- * copy.
+ * (SHA-NI where the CPU has it) with the state exposed, or a much slower
+ * JavaScript twin where no compiler built the addon (bench/README.md). It
+ * runs in a worker thread so that hashing overlaps the SFTP reads and S3
+ * uploads instead of stalling them. Parts backed by a SharedArrayBuffer are
+ * read by the thread without a copy.
  */
 export class ResumableSha256 {
   private nextId = 1;
@@ -101,7 +101,7 @@ export class ResumableSha256 {
     const workerData = { state, module: sha256Module(), preferJavaScript: options.preferJavaScript ?? false };
     const hasher = new ResumableSha256(new Worker(THREAD_SOURCE, { eval: true, workerData }));
     try {
-      hasher.implementation = (await hasher.call(0)).impl ?? '';
+      hasher.implementation = (await hasher.replyTo(0)).impl ?? '';
     } catch (err) {
       await hasher.close();
       throw err;
@@ -118,7 +118,7 @@ export class ResumableSha256 {
   /**
    * The SHA-256 of `data` alone (a part's, for its upload), computed in the
    * thread so that the event loop keeps answering the SFTP server meanwhile
-   * (a 32 MiB part takes ~20 ms). Does not touch the running hash; requests are
+   * (hashing a part takes milliseconds). Does not touch the running hash; requests are
    * answered in the order they were made.
    */
   async sha256Of(data: Buffer): Promise<Buffer> {
@@ -138,12 +138,13 @@ export class ResumableSha256 {
 
   private send(make: (id: number) => HashRequest): Promise<HashReply> {
     const id = this.nextId++;
-    const reply = this.call(id);
+    const reply = this.replyTo(id);
     this.worker.postMessage(make(id));
     return reply;
   }
 
-  private call(id: number): Promise<HashReply> {
+  /** The thread's answer to request `id`. */
+  private replyTo(id: number): Promise<HashReply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
   }

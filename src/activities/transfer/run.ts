@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { type Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SFTPWrapper } from 'ssh2';
-import { Prisma, type Server, type Transfer } from '../../generated/prisma/client';
+import type { Server, Transfer } from '../../generated/prisma/client';
 import type { Logger } from '../../lib/logger';
-import { abortUpload, type ObjectRef } from '../../lib/s3';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads } from '../lost-uploads';
 import {
@@ -17,23 +16,24 @@ import {
 import { type MultipartJob, uploadRemainingParts } from './multipart';
 import { ProgressReporter } from './progress';
 import {
-  completeUpload,
+  abortUpload,
+  completeMultipartUpload,
   compositeChecksum,
-  createUpload,
-  deleteObject,
+  createMultipartUpload,
   describeObject,
-  listParts,
+  listPartsIfOpen,
+  type ObjectRef,
   putWhole,
-  sameChecksum,
   tagSha256,
-} from './s3-objects';
+} from '../../lib/s3';
+import { TransferRecord } from './record';
 import { assertUnchanged, hashRemote, readWhole, type ReadTuning, type SourceFile } from './source';
-import { Failure, nonRetryable } from '../../workflows/contract';
+import { isCompletedFrom, verifyObject } from './verify';
 
 export interface RunResult {
   status: 'completed' | 'skipped';
   sha256: string;
-  /** The row already holds the final status (see `ending`); the workflow need not write it. */
+  /** The row already holds the final status (TransferRecord.keepsSource); the workflow need not write it. */
   recorded: boolean;
 }
 
@@ -48,6 +48,7 @@ export class TransferRun {
   private readonly file: SourceFile;
   private readonly tuning: ReadTuning;
   private readonly progress: ProgressReporter;
+  private readonly record: TransferRecord;
 
   constructor(
     private readonly deps: ActivityDeps,
@@ -62,17 +63,18 @@ export class TransferRun {
       concurrency: deps.config.SFTP_READ_CONCURRENCY,
     };
     this.progress = new ProgressReporter(ctx, deps.temporal, log, this.file.size);
+    this.record = new TransferRecord(deps.db, row, this.progress);
   }
 
   async execute(sftp: SFTPWrapper): Promise<RunResult> {
     try {
       const partSize = partSizeFor(this.file.size, this.deps.config.transferPartBytes);
-      if (this.file.size <= partSize && !this.row.uploadId) return await this.single(sftp);
+      if (this.file.size <= partSize && !this.row.uploadId) return await this.putWholeFile(sftp);
       await assertUnchanged(sftp, this.file, 'before transfer');
       if (this.row.uploadId) {
         const resumed = await this.resume(sftp, this.row.uploadId);
         if (resumed) return resumed;
-        if (this.file.size <= partSize) return await this.single(sftp);
+        if (this.file.size <= partSize) return await this.putWholeFile(sftp);
       }
       // Same size and a known SHA-256: maybe these very bytes. A file of up to two parts is hashed
       // first (a crash then re-reads no more than the resume allows); a larger one is compared once
@@ -95,9 +97,9 @@ export class TransferRun {
         const scheduled = new Date(this.ctx.info.currentAttemptScheduledTimestampMs);
         await abortLostUploads({ ...this.deps, log: this.log }, this.ref, scheduled);
       }
-      const uploadId = await createUpload(this.deps.s3, this.ref);
+      const uploadId = await createMultipartUpload(this.deps.s3, this.ref, { ChecksumAlgorithm: 'SHA256' });
       const cp: Checkpoint = { uploadId, partSize, offset: 0, hashState: '', parts: [] };
-      await this.saveCheckpoint(cp);
+      await this.record.saveCheckpoint(cp);
       return await this.multipart(sftp, cp);
     } catch (err) {
       // A retry resumes the multipart upload; a failure that ends the transfer (or a cancel) discards it.
@@ -120,11 +122,14 @@ export class TransferRun {
       parseCheckpoint(this.row.checkpoint, uploadId),
       parseCheckpoint(this.ctx.info.heartbeatDetails, uploadId),
     ]);
-    const listed = await listParts(this.deps.s3, this.ref, uploadId);
+    const listed = await listPartsIfOpen(this.deps.s3, this.ref, uploadId);
     if (!listed) {
       // Gone: completed by an attempt that died before recording it, or aborted.
-      if (cp?.offset === this.file.size && (await this.isCompletedUpload(cp))) {
-        const { sha256 } = await uploadRemainingParts(this.job(sftp), cp);
+      if (
+        cp?.offset === this.file.size &&
+        (await isCompletedFrom(this.deps.s3, this.ref, this.file.size, cp.parts))
+      ) {
+        const { sha256 } = await uploadRemainingParts(this.multipartJob(sftp), cp);
         return await this.finish(sha256, compositeChecksum(cp.parts), false);
       }
       this.log.warn({ uploadId }, 'multipart upload no longer exists; starting over');
@@ -138,16 +143,7 @@ export class TransferRun {
     return undefined;
   }
 
-  private async isCompletedUpload(cp: Checkpoint): Promise<boolean> {
-    const stored = await describeObject(this.deps.s3, this.ref);
-    return (
-      stored?.size === this.file.size &&
-      stored.checksum !== undefined &&
-      sameChecksum(stored.checksum, compositeChecksum(cp.parts))
-    );
-  }
-
-  private job(sftp: SFTPWrapper): MultipartJob {
+  private multipartJob(sftp: SFTPWrapper): MultipartJob {
     return {
       s3: this.deps.s3,
       sftp,
@@ -155,13 +151,13 @@ export class TransferRun {
       file: this.file,
       tuning: this.tuning,
       signal: this.ctx.cancellationSignal,
-      saveCheckpoint: (cp) => this.saveCheckpoint(cp),
+      saveCheckpoint: (cp) => this.record.saveCheckpoint(cp),
     };
   }
 
   private async multipart(sftp: SFTPWrapper, cp: Checkpoint): Promise<RunResult> {
-    await this.recordAttempt(cp.offset);
-    const { checkpoint, sha256 } = await uploadRemainingParts(this.job(sftp), cp);
+    await this.record.attemptStarted(this.ctx.info.attempt, cp.offset);
+    const { checkpoint, sha256 } = await uploadRemainingParts(this.multipartJob(sftp), cp);
     // Bytes read from a file that changed meanwhile are not this version: never commit them.
     await assertUnchanged(sftp, this.file, 'after reading');
     // The stored object is already these bytes (a new version of the file with the same content):
@@ -171,7 +167,7 @@ export class TransferRun {
       await this.discardUpload();
       return await this.skipped(sha256);
     }
-    await completeUpload(this.deps.s3, this.ref, checkpoint.uploadId, checkpoint.parts);
+    await completeMultipartUpload(this.deps.s3, this.ref, checkpoint.uploadId, checkpoint.parts);
     return await this.finish(sha256, compositeChecksum(checkpoint.parts), false);
   }
 
@@ -180,7 +176,7 @@ export class TransferRun {
    * read (the one after it is what proves the bytes are this version) and no
    * TransferAttempt (such a file is always read from 0).
    */
-  private async single(sftp: SFTPWrapper): Promise<RunResult> {
+  private async putWholeFile(sftp: SFTPWrapper): Promise<RunResult> {
     const data = await readWhole(sftp, this.file, this.tuning, this.ctx.cancellationSignal);
     const digest = createHash('sha256').update(data).digest();
     const sha256 = digest.toString('hex');
@@ -197,98 +193,23 @@ export class TransferRun {
   /** Records the SHA-256 with the object, verifies the object, and the row. */
   private async finish(sha256: string, checksum: string, tagged: boolean): Promise<RunResult> {
     if (!tagged) await tagSha256(this.deps.s3, this.ref, sha256);
-    await this.verify(sha256, checksum);
-    await this.deps.db.transfer.update({
-      where: { id: this.row.id },
-      data: {
-        sha256,
-        bytesDone: this.file.size,
-        uploadId: null,
-        checkpoint: Prisma.DbNull,
-        ...this.ending('completed'),
-      },
-    });
+    await verifyObject(this.deps.s3, this.ref, { size: this.file.size, sha256, checksum });
+    await this.record.completed(sha256, this.file.size);
     // No progress signal for the end: the workflow learns it from the result (one task fewer per file).
-    return { status: 'completed', sha256, recorded: this.keepsSource };
-  }
-
-  private async verify(sha256: string, checksum: string): Promise<void> {
-    const stored = await describeObject(this.deps.s3, this.ref);
-    const problems: string[] = [];
-    if (!stored) problems.push('object is missing after upload');
-    else {
-      if (stored.size !== this.file.size) problems.push(`size ${stored.size}, expected ${this.file.size}`);
-      if (stored.checksum && !sameChecksum(stored.checksum, checksum)) {
-        problems.push(`storage checksum ${stored.checksum}, expected ${checksum}`);
-      }
-      if (stored.sha256 !== sha256)
-        problems.push(`sha256 tag ${stored.sha256 ?? 'missing'}, expected ${sha256}`);
-    }
-    if (problems.length === 0) return;
-    await deleteObject(this.deps.s3, this.ref);
-    throw nonRetryable(
-      Failure.ChecksumMismatch,
-      `s3://${this.ref.Bucket}/${this.ref.Key} failed verification (${problems.join('; ')}); object deleted`,
-    );
+    return { status: 'completed', sha256, recorded: this.record.keepsSource };
   }
 
   private async skipped(sha256: string): Promise<RunResult> {
     this.log.info({ sha256 }, 'identical object already stored; skipping upload');
-    await this.deps.db.transfer.update({
-      where: { id: this.row.id },
-      data: { sha256, bytesDone: this.file.size, ...this.ending('skipped') },
-    });
-    return { status: 'skipped', sha256, recorded: this.keepsSource };
-  }
-
-  /**
-   * With `keep` nothing is left to do once the object is verified, so the
-   * final status goes into the same write as the SHA-256: for a small file
-   * that saves the workflow a local activity, an activation and a write.
-   * With `delete` or `move` the workflow records it after the action.
-   */
-  private get keepsSource(): boolean {
-    return this.row.server.afterTransfer === 'keep';
-  }
-
-  private ending(status: 'completed' | 'skipped') {
-    return this.keepsSource ? { status, error: null, finishedAt: new Date() } : {};
-  }
-
-  /**
-   * Records the checkpoint after each part. The next part's buffer waits for
-   * this write, and a commit that waits for the disk takes tens of ms now and
-   * then, so it does not wait (synchronous_commit off). Only a crash of the
-   * database itself can lose the last few checkpoints; a resumed transfer
-   * then starts from an earlier one, which ListParts confirms, and uploads a
-   * few parts again. The very first one (the multipart upload's ID) is
-   * waited for: without it the upload could not be found to abort.
-   */
-  private async saveCheckpoint(cp: Checkpoint): Promise<void> {
-    const update = this.deps.db.transfer.update({
-      where: { id: this.row.id },
-      data: { uploadId: cp.uploadId, checkpoint: cp, bytesDone: cp.offset },
-    });
-    if (cp.parts.length === 0) await update;
-    else
-      await this.deps.db.$transaction([this.deps.db.$executeRaw`SET LOCAL synchronous_commit = off`, update]);
-    this.progress.update(cp.offset, cp);
-  }
-
-  private async recordAttempt(startOffset: number): Promise<void> {
-    await this.deps.db.transferAttempt.create({
-      data: { transferId: this.row.id, attempt: this.ctx.info.attempt, startOffset: BigInt(startOffset) },
-    });
+    await this.record.skipped(sha256, this.file.size);
+    return { status: 'skipped', sha256, recorded: this.record.keepsSource };
   }
 
   /** Aborts the multipart upload recorded on the row (if any) and forgets it. */
   private async discardUpload(): Promise<void> {
-    const current = await this.deps.db.transfer.findUnique({ where: { id: this.row.id } });
-    if (!current?.uploadId) return;
-    await abortUpload(this.deps.s3, this.ref, current.uploadId);
-    await this.deps.db.transfer.update({
-      where: { id: this.row.id },
-      data: { uploadId: null, checkpoint: Prisma.DbNull, bytesDone: 0 },
-    });
+    const uploadId = await this.record.uploadId();
+    if (!uploadId) return;
+    await abortUpload(this.deps.s3, this.ref, uploadId);
+    await this.record.uploadDiscarded();
   }
 }

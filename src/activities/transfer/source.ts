@@ -17,7 +17,8 @@ export interface ReadTuning {
   concurrency: number;
 }
 
-async function call<T>(
+/** An SFTP request whose failure is classified (a vanished file, a refusal) for the transfer. */
+async function classifiedRequest<T>(
   sftp: SFTPWrapper,
   what: string,
   fn: (cb: (err: Error | null | undefined, value: T) => void) => void,
@@ -30,7 +31,7 @@ async function call<T>(
 }
 
 export function statRemote(sftp: SFTPWrapper, path: string): Promise<Stats> {
-  return call(sftp, `stat ${path}`, (cb) => sftp.stat(path, cb));
+  return classifiedRequest(sftp, `stat ${path}`, (cb) => sftp.stat(path, cb));
 }
 
 /**
@@ -53,7 +54,7 @@ export async function withReadHandle<T>(
   path: string,
   fn: (handle: Buffer) => Promise<T>,
 ): Promise<T> {
-  const handle = await call<Buffer>(sftp, `open ${path}`, (cb) => sftp.open(path, 'r', cb));
+  const handle = await classifiedRequest<Buffer>(sftp, `open ${path}`, (cb) => sftp.open(path, 'r', cb));
   try {
     return await fn(handle);
   } finally {

@@ -1,16 +1,18 @@
-import {
-  CompleteMultipartUploadCommand,
-  HeadObjectCommand,
-  ListPartsCommand,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
 import type { Upload } from '../../generated/prisma/client';
-import { isNoSuchUpload } from '../../lib/s3';
+import {
+  completeMultipartUpload,
+  headObject,
+  isNoSuchUpload,
+  listParts,
+  type ListedPart,
+  type ObjectRef,
+  putObject,
+} from '../../lib/s3';
 import { deleteStaged, stagingPrefix } from '../../lib/upload-staging';
 import type { ActivityDeps } from '../deps';
 import { planParts } from './plan';
 import { whileHeartbeating } from './heartbeat';
-import { finalMetadata } from './prepare';
+import { finalMetadata, isAssembledBy } from './final-object';
 import { loadManifest, transitionUpload } from './store';
 import type { AssemblyStats, UploadOutcome } from './types';
 import { Failure, nonRetryable } from '../../workflows/contract';
@@ -23,11 +25,7 @@ export interface FinishInput {
   stats: AssemblyStats;
 }
 
-interface UploadedPart {
-  PartNumber: number;
-  ETag: string;
-  Size: number;
-}
+const objectOf = (upload: Upload): ObjectRef => ({ Bucket: upload.bucket, Key: upload.objectKey });
 
 function outcomeOf(upload: Upload, stats: AssemblyStats): UploadOutcome {
   return {
@@ -42,34 +40,15 @@ function outcomeOf(upload: Upload, stats: AssemblyStats): UploadOutcome {
 }
 
 export function createFinishActivities({ db, s3, config }: ActivityDeps) {
-  async function allParts(upload: Upload, UploadId: string): Promise<UploadedPart[]> {
-    const parts: UploadedPart[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await s3.send(
-        new ListPartsCommand({
-          Bucket: upload.bucket,
-          Key: upload.objectKey,
-          UploadId,
-          PartNumberMarker: marker,
-        }),
-      );
-      for (const p of page.Parts ?? []) {
-        parts.push({ PartNumber: p.PartNumber ?? 0, ETag: p.ETag ?? '', Size: p.Size ?? -1 });
-      }
-      marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
-    } while (marker);
-    return parts;
-  }
-
   /** Completes the multipart upload; a retry after a crash recognises the object it already completed. */
-  async function completeMultipart(upload: Upload, UploadId: string): Promise<void> {
+  async function completeMultipart(upload: Upload, multipartUploadId: string): Promise<void> {
+    const ref = objectOf(upload);
     const planned = planParts(await loadManifest(db, upload.id));
-    let parts: UploadedPart[];
+    let parts: ListedPart[];
     try {
-      parts = await allParts(upload, UploadId);
+      parts = await listParts(s3, ref, multipartUploadId);
     } catch (err) {
-      if (isNoSuchUpload(err) && (await isOurObject(upload))) return;
+      if (isNoSuchUpload(err) && (await isAssembledBy(s3, upload))) return;
       throw err;
     }
     const sizes = new Map(parts.map((p) => [p.PartNumber, p.Size]));
@@ -81,19 +60,9 @@ export function createFinishActivities({ db, s3, config }: ActivityDeps) {
           (wrong ? `; part ${wrong.partNumber} is missing or has the wrong size` : ''),
       );
     }
-    await s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: upload.bucket,
-        Key: upload.objectKey,
-        UploadId,
-        MultipartUpload: { Parts: parts.map(({ PartNumber, ETag }) => ({ PartNumber, ETag })) },
-      }),
-    );
-  }
-
-  async function isOurObject(upload: Upload): Promise<boolean> {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: upload.bucket, Key: upload.objectKey }));
-    return head.Metadata?.['ferry-upload-id'] === upload.id;
+    // No checksums: this multipart upload was created without a checksum algorithm.
+    const completed = parts.map(({ PartNumber, ETag }) => ({ PartNumber, ETag }));
+    await completeMultipartUpload(s3, ref, multipartUploadId, completed);
   }
 
   /** Completes the object, checks its size, links it to the row (completed) and removes the staged chunks. */
@@ -106,22 +75,16 @@ export function createFinishActivities({ db, s3, config }: ActivityDeps) {
       if (multipartUploadId) {
         await completeMultipart(upload, multipartUploadId);
       } else {
-        await s3.send(
-          new PutObjectCommand({
-            Bucket: upload.bucket,
-            Key: upload.objectKey,
-            Body: '',
-            ContentType: upload.contentType,
-            Metadata: finalMetadata(upload),
-          }),
-        );
+        await putObject(s3, objectOf(upload), {
+          Body: '',
+          ContentType: upload.contentType,
+          Metadata: finalMetadata(upload),
+        });
       }
-      const head = await s3.send(new HeadObjectCommand({ Bucket: upload.bucket, Key: upload.objectKey }));
-      if (head.ContentLength !== size) {
-        throw nonRetryable(
-          Failure.SizeMismatch,
-          `final object is ${head.ContentLength} bytes, expected ${size}`,
-        );
+      const head = await headObject(s3, objectOf(upload));
+      if (!head) throw new Error(`final object s3://${upload.bucket}/${upload.objectKey} is missing`);
+      if (head.size !== size) {
+        throw nonRetryable(Failure.SizeMismatch, `final object is ${head.size} bytes, expected ${size}`);
       }
       const linked = await transitionUpload(db, uploadId, ['processing'], 'completed', {
         size,

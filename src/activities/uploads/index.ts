@@ -5,7 +5,7 @@ import { createPartsActivities } from './parts';
 import { createPrepareActivities } from './prepare';
 import { createVerifyActivities } from './verify';
 
-/** Activities of the `uploadLifecycle` workflow (PRODUCT.md §1.2). */
+/** Activities of the `uploadLifecycle` workflow (docs/uploads.md). */
 export function createUploadActivities(deps: ActivityDeps) {
   return {
     ...createPrepareActivities(deps),

@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import {
-  GetObjectCommand,
-  ListPartsCommand,
-  UploadPartCommand,
-  UploadPartCopyCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { isNoSuchUpload } from '../../lib/s3';
+  copyPart,
+  isNoSuchUpload,
+  listParts,
+  type ObjectRef,
+  readObject,
+  uploadPartStream,
+} from '../../lib/s3';
 import type { ActivityDeps } from '../deps';
 import { whileHeartbeating } from './heartbeat';
 import { isCopyPart, planParts, type PlannedPart, type Segment } from './plan';
@@ -14,30 +14,10 @@ import { loadManifest } from './store';
 import type { PartsInput, PartsResult } from './types';
 import { Failure, nonRetryable } from '../../workflows/contract';
 
+/** The multipart upload being filled. */
 interface Target {
-  Bucket: string;
-  Key: string;
-  UploadId: string;
-}
-
-/** Sizes of the parts already in the multipart upload within [first, last] (a dead attempt's work). */
-async function uploadedParts(s3: S3Client, t: Target, first: number, last: number, abortSignal: AbortSignal) {
-  const sizes = new Map<number, number>();
-  let marker: string | undefined = first > 1 ? String(first - 1) : undefined;
-  for (;;) {
-    const page = await s3.send(new ListPartsCommand({ ...t, PartNumberMarker: marker }), { abortSignal });
-    for (const p of page.Parts ?? []) {
-      if (p.PartNumber !== undefined && p.PartNumber <= last) sizes.set(p.PartNumber, p.Size ?? -1);
-    }
-    const next = page.NextPartNumberMarker;
-    if (!page.IsTruncated || !next || Number(next) >= last) return sizes;
-    marker = next;
-  }
-}
-
-/** `bucket/key` for CopySource, each path segment URL-encoded as S3 expects. */
-function copySource(bucket: string, key: string): string {
-  return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  ref: ObjectRef;
+  uploadId: string;
 }
 
 function rangeOf(s: Segment): string | undefined {
@@ -45,16 +25,19 @@ function rangeOf(s: Segment): string | undefined {
 }
 
 export function createPartsActivities({ db, s3, config }: ActivityDeps) {
-  const stagingBucket = config.FERRY_BUCKET;
+  const staged = (s: Segment): ObjectRef => ({ Bucket: config.FERRY_BUCKET, Key: s.stagingKey });
+
+  /** Sizes of the parts already in the multipart upload within [first, last] (a dead attempt's work). */
+  async function uploadedParts(t: Target, first: number, last: number, signal: AbortSignal) {
+    const listed = await listParts(s3, t.ref, t.uploadId, { after: first - 1, upTo: last, signal });
+    return new Map(listed.map((p) => [p.PartNumber, p.Size]));
+  }
 
   /** The segments' bytes, read one staged chunk after the other; `count` sees every buffer. */
   async function* segmentBytes(segments: Segment[], count: (n: number) => void, abortSignal: AbortSignal) {
     for (const s of segments) {
-      const got = await s3.send(
-        new GetObjectCommand({ Bucket: stagingBucket, Key: s.stagingKey, Range: rangeOf(s) }),
-        { abortSignal },
-      );
-      for await (const buf of got.Body as Readable) {
+      const body = await readObject(s3, staged(s), { range: rangeOf(s), signal: abortSignal });
+      for await (const buf of body) {
         count((buf as Buffer).length);
         yield buf as Buffer;
       }
@@ -64,26 +47,16 @@ export function createPartsActivities({ db, s3, config }: ActivityDeps) {
   async function coalescePart(t: Target, part: PlannedPart, signal: AbortSignal): Promise<number> {
     let streamed = 0;
     const body = Readable.from(segmentBytes(part.segments, (n) => (streamed += n), signal));
-    await s3.send(
-      new UploadPartCommand({ ...t, PartNumber: part.partNumber, Body: body, ContentLength: part.size }),
-      { abortSignal: signal },
-    );
+    await uploadPartStream(s3, t.ref, t.uploadId, part, body, signal);
     if (streamed !== part.size)
       throw new Error(`part ${part.partNumber}: streamed ${streamed} of ${part.size} bytes`);
     return streamed;
   }
 
-  async function copyPart(t: Target, part: PlannedPart, signal: AbortSignal): Promise<void> {
+  /** A part that is one piece of one staged chunk: copied inside storage. */
+  async function copyChunkPart(t: Target, part: PlannedPart, signal: AbortSignal): Promise<void> {
     const s = part.segments[0] as Segment;
-    await s3.send(
-      new UploadPartCopyCommand({
-        ...t,
-        PartNumber: part.partNumber,
-        CopySource: copySource(stagingBucket, s.stagingKey),
-        CopySourceRange: rangeOf(s),
-      }),
-      { abortSignal: signal },
-    );
+    await copyPart(s3, t.ref, t.uploadId, part.partNumber, { ref: staged(s), range: rangeOf(s) }, signal);
   }
 
   return {
@@ -94,7 +67,10 @@ export function createPartsActivities({ db, s3, config }: ActivityDeps) {
      */
     async assembleUploadParts(input: PartsInput): Promise<PartsResult> {
       const upload = await db.upload.findUniqueOrThrow({ where: { id: input.uploadId } });
-      const t: Target = { Bucket: upload.bucket, Key: upload.objectKey, UploadId: input.multipartUploadId };
+      const t: Target = {
+        ref: { Bucket: upload.bucket, Key: upload.objectKey },
+        uploadId: input.multipartUploadId,
+      };
       const parts = planParts(await loadManifest(db, input.uploadId)).filter(
         (p) => p.partNumber >= input.firstPart && p.partNumber <= input.lastPart,
       );
@@ -108,12 +84,12 @@ export function createPartsActivities({ db, s3, config }: ActivityDeps) {
       try {
         return await whileHeartbeating(
           async (signal) => {
-            const done = await uploadedParts(s3, t, input.firstPart, input.lastPart, signal);
+            const done = await uploadedParts(t, input.firstPart, input.lastPart, signal);
             for (const part of parts) {
               if (done.get(part.partNumber) === part.size) {
                 result.reusedParts++;
               } else if (isCopyPart(part)) {
-                await copyPart(t, part, signal);
+                await copyChunkPart(t, part, signal);
                 result.copiedParts++;
                 result.bytesCopied += part.size;
               } else {
@@ -127,7 +103,7 @@ export function createPartsActivities({ db, s3, config }: ActivityDeps) {
         );
       } catch (err) {
         if (isNoSuchUpload(err)) {
-          throw nonRetryable(Failure.NoSuchUpload, `multipart upload ${t.UploadId} no longer exists`);
+          throw nonRetryable(Failure.NoSuchUpload, `multipart upload ${t.uploadId} no longer exists`);
         }
         throw err;
       }

@@ -1,35 +1,31 @@
-import { CreateMultipartUploadCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { type ApplicationFailure, Context } from '@temporalio/activity';
 import type { Upload } from '../../generated/prisma/client';
-import { abortUpload, isNoSuchUpload } from '../../lib/s3';
+import { abortUpload, createMultipartUpload, isUploadOpen } from '../../lib/s3';
 import { listStaged, stagingPrefix } from '../../lib/upload-staging';
 import { Failure, nonRetryable, workflowIds } from '../../workflows/contract';
 import type { ActivityDeps } from '../deps';
 import { abortLostUploads } from '../lost-uploads';
+import { finalMetadata } from './final-object';
 import { batchParts, planParts, type ManifestChunk } from './plan';
 import { whileHeartbeating } from './heartbeat';
 import { loadManifest, transitionUpload } from './store';
 import type { AssemblyPlan } from './types';
 
-const bad = (message: string): ApplicationFailure => nonRetryable(Failure.InvalidManifest, message);
-
-/** Metadata of the final object; `ferry-upload-id` lets a retried finish recognise its own object. */
-export function finalMetadata(upload: Upload): Record<string, string> {
-  return { 'ferry-upload-id': upload.id, ...(upload.sha256 ? { sha256: upload.sha256 } : {}) };
-}
+const invalidManifest = (message: string): ApplicationFailure =>
+  nonRetryable(Failure.InvalidManifest, message);
 
 /** No gaps, the declared size, and every chunk staged with its recorded size. */
 function validateManifest(upload: Upload, chunks: ManifestChunk[], staged: Map<string, number>): number {
   const gaps = chunks.map((c, i) => (c.index === i ? -1 : i)).filter((i) => i >= 0);
-  if (gaps.length) throw bad(`manifest has a gap at chunk ${gaps[0]}`);
+  if (gaps.length) throw invalidManifest(`manifest has a gap at chunk ${gaps[0]}`);
   const size = chunks.reduce((n, c) => n + c.size, 0);
   if (upload.size !== null && BigInt(size) !== upload.size) {
-    throw bad(`chunks add up to ${size} bytes, the upload declared ${upload.size}`);
+    throw invalidManifest(`chunks add up to ${size} bytes, the upload declared ${upload.size}`);
   }
   for (const c of chunks) {
     const found = staged.get(c.stagingKey);
     if (found !== c.size) {
-      throw bad(
+      throw invalidManifest(
         `staged chunk ${c.index} is ${found === undefined ? 'missing' : `${found} bytes`}, expected ${c.size}`,
       );
     }
@@ -38,18 +34,6 @@ function validateManifest(upload: Upload, chunks: ManifestChunk[], staged: Map<s
 }
 
 export function createPrepareActivities({ db, s3, config, log }: ActivityDeps) {
-  /** Whether storage still holds this multipart upload (an aborted one answers NoSuchUpload). */
-  async function isOpen(upload: Upload, multipartUploadId: string): Promise<boolean> {
-    try {
-      const ref = { Bucket: upload.bucket, Key: upload.objectKey, UploadId: multipartUploadId, MaxParts: 1 };
-      await s3.send(new ListPartsCommand(ref));
-      return true;
-    } catch (err) {
-      if (!isNoSuchUpload(err)) throw err;
-      return false;
-    }
-  }
-
   /**
    * The multipart upload recorded on the row if it is still open, else a new
    * one, recorded first-writer-wins. The winner is checked too: a stray
@@ -57,34 +41,27 @@ export function createPrepareActivities({ db, s3, config, log }: ActivityDeps) {
    * as lost (it opened it, then stalled past its heartbeat before recording).
    */
   async function ensureMultipart(upload: Upload): Promise<string> {
-    const Bucket = upload.bucket;
-    const Key = upload.objectKey;
+    const ref = { Bucket: upload.bucket, Key: upload.objectKey };
     let recorded = upload.multipartUploadId;
-    if (recorded && (await isOpen(upload, recorded))) return recorded;
+    if (recorded && (await isUploadOpen(s3, ref, recorded))) return recorded;
     // An earlier attempt may have died between opening an upload and recording it (lost-uploads.ts).
     const { attempt, currentAttemptScheduledTimestampMs } = Context.current().info;
     if (attempt > 1) {
-      await abortLostUploads({ db, s3, log }, { Bucket, Key }, new Date(currentAttemptScheduledTimestampMs));
+      await abortLostUploads({ db, s3, log }, ref, new Date(currentAttemptScheduledTimestampMs));
     }
     for (let round = 0; round < 3; round++) {
-      const created = await s3.send(
-        new CreateMultipartUploadCommand({
-          Bucket,
-          Key,
-          ContentType: upload.contentType,
-          Metadata: finalMetadata(upload),
-        }),
-      );
-      const id = created.UploadId;
-      if (!id) throw new Error('CreateMultipartUpload returned no UploadId');
+      const id = await createMultipartUpload(s3, ref, {
+        ContentType: upload.contentType,
+        Metadata: finalMetadata(upload),
+      });
       const saved = await db.upload.updateMany({
         where: { id: upload.id, multipartUploadId: recorded },
         data: { multipartUploadId: id },
       });
       if (saved.count === 1) return id;
-      await abortUpload(s3, { Bucket, Key }, id);
+      await abortUpload(s3, ref, id);
       recorded = (await db.upload.findUniqueOrThrow({ where: { id: upload.id } })).multipartUploadId;
-      if (recorded && (await isOpen(upload, recorded))) return recorded;
+      if (recorded && (await isUploadOpen(s3, ref, recorded))) return recorded;
     }
     throw new Error('the multipart upload recorded for this upload keeps changing; trying again');
   }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { readObject } from '../../lib/s3';
 import type { ActivityDeps } from '../deps';
 import { whileHeartbeating } from './heartbeat';
 import { loadManifest } from './store';
@@ -13,7 +12,7 @@ export function createVerifyActivities({ db, s3, config }: ActivityDeps) {
      * client's whole-file checksum. This, and coalescing small chunks, are the
      * only times file bytes pass through a worker. It runs before the multipart
      * upload is completed, so a mismatch never leaves (or overwrites) a final
-     * object. A retry hashes from the start again: node's hash is ~7× faster than
+     * object. A retry hashes from the start again: node's hash is faster than
      * a resumable WASM one, so resuming would cost more than it saves.
      */
     async verifyUploadChecksum(uploadId: string): Promise<{ bytesVerified: number }> {
@@ -26,13 +25,12 @@ export function createVerifyActivities({ db, s3, config }: ActivityDeps) {
         async (abortSignal) => {
           const hash = createHash('sha256');
           for (const c of chunks) {
-            const got = await s3.send(
-              new GetObjectCommand({ Bucket: config.FERRY_BUCKET, Key: c.stagingKey }),
-              {
-                abortSignal,
-              },
+            const body = await readObject(
+              s3,
+              { Bucket: config.FERRY_BUCKET, Key: c.stagingKey },
+              { signal: abortSignal },
             );
-            for await (const buf of got.Body as Readable) {
+            for await (const buf of body) {
               hash.update(buf as Buffer);
               bytes += (buf as Buffer).length;
             }

@@ -5,13 +5,14 @@ import {
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
 import type { Server } from '../../generated/prisma/client';
-import { ServiceUnavailableError } from '../../lib/errors';
+import type { ServiceUnavailableError } from '../../lib/errors';
 import { workflowIds, type ScanInput } from '../../workflows/contract';
+import { temporalUnavailable } from '../temporal';
 
 type ScheduledServer = Pick<Server, 'id' | 'scanIntervalSeconds' | 'enabled'>;
 
 /**
- * Each server's Temporal Schedule (PRODUCT.md §1.1), derived entirely from the
+ * Each server's Temporal Schedule (docs/ingest.md), derived entirely from the
  * row so that create and update write the same definition. Overlap SKIP: a
  * scheduled scan never starts while the previous scheduled one still runs.
  * Temporal appends the nominal time to the action's workflow ID; scanServer
@@ -38,8 +39,7 @@ function definition(server: ScheduledServer, taskQueue: string): ScheduleUpdateO
 }
 
 function unavailable(what: string, err: unknown): ServiceUnavailableError {
-  const reason = err instanceof Error ? err.message : String(err);
-  return new ServiceUnavailableError(`could not ${what} the scan schedule in Temporal: ${reason}`);
+  return temporalUnavailable(`could not ${what} the scan schedule in Temporal`, err);
 }
 
 export async function createScanSchedule(

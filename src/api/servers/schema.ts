@@ -6,7 +6,7 @@ import { globProblem, MAX_GLOB_LENGTH, MAX_GLOBS } from '../../lib/globs';
 import { normalizeKeyPrefix, normalizeRemotePath } from '../../lib/keys';
 
 /**
- * Request bodies of the servers API (PRODUCT.md §1.1). Unknown fields are
+ * Request bodies of the servers API (docs/ingest.md). Unknown fields are
  * refused (a typo such as "minAge" must not silently keep the default), and
  * paths and prefixes are normalised here, once, by the rules of src/lib/keys.
  */

@@ -1,5 +1,7 @@
 import type { Transfer } from '../../generated/prisma/client';
 import type { Progress } from '../../workflows/contract';
+import { encodeCursor } from './cursor';
+import type { TransferPage } from './service';
 
 /** Progress as shown by the API: live from the workflow's query while it answers, else from the row. */
 export interface ShownProgress extends Progress {
@@ -31,4 +33,17 @@ export function presentTransfer(t: Transfer, live?: Progress) {
     updatedAt: t.updatedAt,
     progress,
   };
+}
+
+/** A page of GET /v1/transfers, with the cursor of the page after it. */
+export function presentTransferPage(page: TransferPage) {
+  return {
+    transfers: page.transfers.map((t) => presentTransfer(t)),
+    nextCursor: page.continueAfter ? encodeCursor(page.continueAfter) : null,
+  };
+}
+
+/** The answer to a retry or a cancel: the workflow now does the work. */
+export function presentTransferAction(t: Transfer, status: 'discovered' | 'cancelling') {
+  return { id: t.id, workflowId: t.workflowId, status };
 }

@@ -46,3 +46,8 @@ export function presentUpload(upload: Upload, chunks: ChunkSummary[], live?: Pro
     completedAt: upload.completedAt,
   };
 }
+
+/** The answer to `complete` and DELETE: the upload's job and where it stands. */
+export function presentUploadJob(workflowId: string, uploadId: string, status: Upload['status']) {
+  return { jobId: workflowId, uploadId, status };
+}

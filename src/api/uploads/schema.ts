@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { FerryError, PayloadTooLargeError } from '../../lib/errors';
+import { parse } from '../validate';
 
 /** S3 allows 10,000 parts; with at most one part per chunk, that bounds the chunks of an upload. */
 export const MAX_CHUNKS = 10_000;
@@ -47,10 +49,33 @@ export const completeUploadBody = z.strictObject({
   chunkCount: z.number().int().min(0).max(MAX_CHUNKS).optional(),
 });
 
-export const chunkIndex = z
+const chunkIndex = z
   .string()
   .regex(/^\d{1,5}$/, 'chunk index must be a non-negative integer')
   .transform(Number)
   .pipe(z.number().max(MAX_CHUNKS - 1, `chunk index must be below ${MAX_CHUNKS}`));
 
-export const chunkSha256Header = sha256Hex;
+const chunkSha256Header = sha256Hex;
+
+/** What a chunk PUT declares, checked before its body is read. */
+export interface ChunkRequest {
+  index: number;
+  size: number;
+  /** SHA-256 (hex) of the body, from X-Chunk-SHA256. */
+  sha256: string;
+}
+
+export function parseChunkRequest(
+  input: { index: unknown; sha256Header: unknown; contentLength: string | undefined },
+  maxBytes: number,
+): ChunkRequest {
+  const index = parse(chunkIndex, input.index, 'chunk index');
+  const sha256 = parse(chunkSha256Header, input.sha256Header, 'X-Chunk-SHA256 header');
+  if (input.contentLength === undefined)
+    throw new FerryError('length_required', 411, 'chunks need a Content-Length');
+  const size = Number(input.contentLength);
+  if (size > maxBytes) {
+    throw new PayloadTooLargeError(`chunk of ${size} bytes exceeds the limit of ${maxBytes}`);
+  }
+  return { index, size, sha256 };
+}

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { FerryError } from '../../lib/errors';
+import { deleteObject, isChecksumRejection, putObject } from '../../lib/s3';
 
 export class ChecksumMismatchError extends FerryError {
   override readonly name = 'ChecksumMismatchError';
@@ -21,12 +22,6 @@ export interface StageTarget {
   sha256: string;
 }
 
-/** S3's and MinIO's answers to a body that does not match its x-amz-checksum-sha256. */
-function isChecksumRejection(err: unknown): boolean {
-  const name = (err as { name?: string } | undefined)?.name;
-  return name === 'XAmzContentChecksumMismatch' || name === 'BadDigest' || name === 'InvalidDigest';
-}
-
 /**
  * Streams a request body into the staging object while hashing it: memory
  * stays at a few socket buffers whatever the chunk size. The declared SHA-256
@@ -43,15 +38,12 @@ export async function stageChunk(body: Readable, t: StageTarget): Promise<void> 
       done(null, buf);
     },
   });
-  const put = t.s3.send(
-    new PutObjectCommand({
-      Bucket: t.bucket,
-      Key: t.key,
-      Body: hashing,
-      ContentLength: t.length,
-      ChecksumSHA256: Buffer.from(t.sha256, 'hex').toString('base64'),
-    }),
-  );
+  const ref = { Bucket: t.bucket, Key: t.key };
+  const put = putObject(t.s3, ref, {
+    Body: hashing,
+    ContentLength: t.length,
+    ChecksumSHA256: Buffer.from(t.sha256, 'hex').toString('base64'),
+  });
   try {
     await Promise.all([pipeline(body, hashing), put]);
   } catch (err) {
@@ -66,7 +58,7 @@ export async function stageChunk(body: Readable, t: StageTarget): Promise<void> 
   }
   const actual = hash.digest('hex');
   if (received !== t.length || actual !== t.sha256) {
-    await t.s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: t.key }));
+    await deleteObject(t.s3, ref);
     throw new ChecksumMismatchError(
       `chunk body (${received} bytes, SHA-256 ${actual}) does not match X-Chunk-SHA256 ${t.sha256}; it was discarded`,
     );

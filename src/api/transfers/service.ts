@@ -1,73 +1,53 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { Router } from 'express';
-import { z } from 'zod';
 import type { Prisma, Transfer } from '../../generated/prisma/client';
-import { ConflictError, NotFoundError, ServiceUnavailableError } from '../../lib/errors';
+import { ConflictError, NotFoundError } from '../../lib/errors';
 import { startTransferWorkflow } from '../../lib/transfer-start';
-import { progressQuery, type Progress } from '../../workflows/contract';
+import type { Progress } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
-import { resourceId, UUID } from '../params';
-import { decodeCursor, encodeCursor } from '../transfers/cursor';
-import { presentTransfer } from '../transfers/present';
-import { parse } from '../validate';
+import { liveProgress, temporalUnavailable } from '../temporal';
+import type { TransferCursor } from './cursor';
+import type { ListQuery } from './schema';
 
-const STATUSES = [
-  'discovered',
-  'running',
-  'completed',
-  'skipped',
-  'failed',
-  'cancelled',
-  'rejected',
-] as const;
 const FINISHED: readonly Transfer['status'][] = ['completed', 'skipped', 'failed', 'cancelled', 'rejected'];
 const RETRYABLE: Transfer['status'][] = ['failed', 'cancelled'];
 /** How long GET /v1/transfers/:id waits for the workflow's progress query before answering from the row. */
 const QUERY_DEADLINE_MS = 2_000;
 
-const listQuery = z.object({
-  serverId: z.string().regex(UUID, 'must be a server ID (UUID)').optional(),
-  status: z.enum(STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(200).optional(),
-});
+export interface TransferPage {
+  /** Newest first, at most `limit`. */
+  transfers: Transfer[];
+  /** The last row shown, when more rows follow it. */
+  continueAfter: Transfer | undefined;
+}
 
 /**
- * /v1/transfers: the file versions found by scans and their transfers. The
- * `transferFile` workflow owns each row's progress; these routes read rows,
- * ask the running workflow for live progress, and retry or cancel it.
+ * The file versions found by scans and their transfers. The `transferFile`
+ * workflow owns each row's progress; this service reads rows, asks the
+ * running workflow for live progress, and retries or cancels it.
  */
-export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
-  const router = Router();
-
-  async function findTransfer(rawId: unknown): Promise<Transfer> {
-    const id = resourceId(rawId, 'transfer');
+export function createTransferService({ config, db, temporal, log }: Omit<ApiDeps, 's3'>) {
+  async function get(id: string): Promise<Transfer> {
     const transfer = await db.transfer.findUnique({ where: { id } });
     if (!transfer) throw new NotFoundError('transfer', id);
     return transfer;
   }
 
-  /** The workflow's own view while it runs; the row is the fallback when it does not answer in time. */
-  async function liveProgress(t: Transfer): Promise<Progress | undefined> {
-    if (t.status !== 'running') return undefined;
-    try {
-      return await temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-        temporal.workflow.getHandle(t.workflowId).query(progressQuery),
-      );
-    } catch (err) {
-      log.debug({ err, workflowId: t.workflowId }, 'progress query unanswered; showing the database row');
-      return undefined;
-    }
+  /** The row, and the workflow's own view while it runs (undefined when it does not answer in time). */
+  async function describe(id: string): Promise<{ transfer: Transfer; live: Progress | undefined }> {
+    const transfer = await get(id);
+    const live =
+      transfer.status === 'running'
+        ? await liveProgress(temporal, log, transfer.workflowId, QUERY_DEADLINE_MS)
+        : undefined;
+    return { transfer, live };
   }
 
-  router.get('/transfers', async (req, res) => {
-    const q = parse(listQuery, req.query, 'query');
+  async function list(q: ListQuery, after: TransferCursor | undefined): Promise<TransferPage> {
     const where: Prisma.TransferWhereInput = {
       ...(q.serverId ? { serverId: q.serverId.toLowerCase() } : {}),
       ...(q.status ? { status: q.status } : {}),
     };
-    if (q.cursor) {
-      const after = decodeCursor(q.cursor);
+    if (after) {
       where.OR = [
         { createdAt: { lt: after.createdAt } },
         { createdAt: after.createdAt, id: { lt: after.id } },
@@ -78,22 +58,13 @@ export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: q.limit + 1,
     });
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    res.json({
-      transfers: page.map((t) => presentTransfer(t)),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
-    });
-  });
-
-  router.get('/transfers/:id', async (req, res) => {
-    const transfer = await findTransfer(req.params.id);
-    res.json(presentTransfer(transfer, await liveProgress(transfer)));
-  });
+    const transfers = rows.slice(0, q.limit);
+    return { transfers, continueAfter: rows.length > q.limit ? transfers.at(-1) : undefined };
+  }
 
   /** Only failed or cancelled transfers; the same workflow ID runs again (ALLOW_DUPLICATE_FAILED_ONLY). */
-  router.post('/transfers/:id/retry', async (req, res) => {
-    const t = await findTransfer(req.params.id);
+  async function retry(id: string): Promise<Transfer> {
+    const t = await get(id);
     if (!RETRYABLE.includes(t.status)) {
       throw new ConflictError(
         `transfer ${t.id} is ${t.status}; only failed or cancelled transfers can be retried`,
@@ -113,7 +84,7 @@ export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
       );
     } catch (err) {
       await restore(t);
-      throw new ServiceUnavailableError(`could not start the transfer workflow: ${(err as Error).message}`);
+      throw temporalUnavailable('could not start the transfer workflow', err);
     }
     if (outcome === 'already-started') {
       await restore(t);
@@ -122,20 +93,18 @@ export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
       );
     }
     log.info({ transferId: t.id, workflowId: t.workflowId }, 'transfer retried');
-    res.status(202).json({ id: t.id, workflowId: t.workflowId, status: 'discovered' });
-  });
+    return t;
+  }
 
   /** Cancels the workflow, which aborts its multipart upload and marks the row cancelled. */
-  router.delete('/transfers/:id', async (req, res) => {
-    const t = await findTransfer(req.params.id);
+  async function cancel(id: string): Promise<Transfer> {
+    const t = await get(id);
     if (FINISHED.includes(t.status)) throw new ConflictError(`transfer ${t.id} is already ${t.status}`);
     try {
       await temporal.workflow.getHandle(t.workflowId).cancel();
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) {
-        throw new ServiceUnavailableError(
-          `could not cancel the transfer workflow: ${(err as Error).message}`,
-        );
+        throw temporalUnavailable('could not cancel the transfer workflow', err);
       }
       // No open workflow to tell: it never started (or was terminated), so the row is settled here.
       await db.transfer.updateMany({
@@ -144,8 +113,8 @@ export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
       });
     }
     log.info({ transferId: t.id, workflowId: t.workflowId }, 'transfer cancellation requested');
-    res.status(202).json({ id: t.id, workflowId: t.workflowId, status: 'cancelling' });
-  });
+    return t;
+  }
 
   /** Puts a row back as it was when a retry could not start its workflow. */
   async function restore(t: Transfer): Promise<void> {
@@ -155,5 +124,5 @@ export function transferRoutes({ config, db, temporal, log }: ApiDeps): Router {
     });
   }
 
-  return router;
+  return { describe, list, retry, cancel };
 }

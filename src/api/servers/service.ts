@@ -1,43 +1,42 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import express, { Router } from 'express';
 import type { Server } from '../../generated/prisma/client';
 import { isRecordNotFound, isUniqueViolation } from '../../lib/db';
-import { ConflictError, FerryError, NotFoundError, ServiceUnavailableError } from '../../lib/errors';
+import { ConflictError, FerryError, NotFoundError } from '../../lib/errors';
 import { workflowIds, type ScanInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import { assertOutboundUrl } from '../outbound';
-import { resourceId } from '../params';
-import { createData, updateData } from '../servers/data';
-import { presentServer } from '../servers/present';
-import { createScanSchedule, deleteScanSchedule, updateScanSchedule } from '../servers/schedule';
-import { createServerBody, patchServerBody } from '../servers/schema';
-import { parse } from '../validate';
+import { temporalUnavailable } from '../temporal';
+import { createData, updateData } from './data';
+import { createScanSchedule, deleteScanSchedule, updateScanSchedule } from './schedule';
+import type { CreateServerBody, PatchServerBody } from './schema';
+
+export interface ScanRequested {
+  serverId: string;
+  workflowId: string;
+  runId: string;
+}
 
 /**
- * /v1/servers (PRODUCT.md §1.1). The row and its Temporal Schedule are kept
- * consistent: a row exists only with its schedule (creation is undone when
- * Temporal refuses), a PATCH commits only once the schedule took it, and a
- * DELETE removes the schedule before the row, so a repeated DELETE finishes
- * whatever a failed one left.
+ * Registered SFTP servers (docs/ingest.md). The row and its Temporal Schedule
+ * are kept consistent: a row exists only with its schedule (creation is
+ * undone when Temporal refuses), a PATCH commits only once the schedule took
+ * it, and a DELETE removes the schedule before the row, so a repeated DELETE
+ * finishes whatever a failed one left.
  */
-export function serverRoutes({ config, db, temporal, log }: ApiDeps): Router {
-  const router = Router();
-  const json = express.json({ limit: '64kb' });
+export function createServerService({ config, db, temporal, log }: Omit<ApiDeps, 's3'>) {
   const taskQueue = config.TEMPORAL_TASK_QUEUE;
-
-  async function findServer(rawId: unknown): Promise<Server> {
-    const id = resourceId(rawId, 'server');
-    const server = await db.server.findUnique({ where: { id } });
-    if (!server) throw new NotFoundError('server', id);
-    return server;
-  }
 
   function nameTaken(err: unknown, name: string | undefined): unknown {
     return isUniqueViolation(err) ? new ConflictError(`a server named "${name}" already exists`) : err;
   }
 
-  router.post('/servers', json, async (req, res) => {
-    const body = parse(createServerBody, req.body);
+  async function get(id: string): Promise<Server> {
+    const server = await db.server.findUnique({ where: { id } });
+    if (!server) throw new NotFoundError('server', id);
+    return server;
+  }
+
+  async function create(body: CreateServerBody): Promise<Server> {
     assertOutboundUrl('webhookUrl', body.webhookUrl, config.outbound);
     let server: Server;
     try {
@@ -52,23 +51,12 @@ export function serverRoutes({ config, db, temporal, log }: ApiDeps): Router {
       throw err;
     }
     log.info({ serverId: server.id, name: server.name }, 'server registered');
-    res.status(201).location(`/v1/servers/${server.id}`).json(presentServer(server));
-  });
+    return server;
+  }
 
-  router.get('/servers', async (_req, res) => {
-    const servers = await db.server.findMany({ orderBy: { name: 'asc' } });
-    res.json({ servers: servers.map(presentServer) });
-  });
-
-  router.get('/servers/:id', async (req, res) => {
-    res.json(presentServer(await findServer(req.params.id)));
-  });
-
-  router.patch('/servers/:id', json, async (req, res) => {
-    const { id } = await findServer(req.params.id);
-    const body = parse(patchServerBody, req.body);
+  /** The schedule is rewritten inside the transaction: if Temporal refuses, the row is not changed either. */
+  async function update(id: string, body: PatchServerBody): Promise<Server> {
     assertOutboundUrl('webhookUrl', body.webhookUrl, config.outbound);
-    // The schedule is rewritten inside the transaction: if Temporal refuses, the row is not changed either.
     let server: Server;
     try {
       server = await db.$transaction(
@@ -92,11 +80,11 @@ export function serverRoutes({ config, db, temporal, log }: ApiDeps): Router {
       throw isRecordNotFound(err) ? new NotFoundError('server', id) : nameTaken(err, body.name);
     }
     log.info({ serverId: server.id, fields: Object.keys(body) }, 'server updated');
-    res.json(presentServer(server));
-  });
+    return server;
+  }
 
-  router.delete('/servers/:id', async (req, res) => {
-    const server = await findServer(req.params.id);
+  async function remove(id: string): Promise<void> {
+    const server = await get(id);
     const running = await db.transfer.count({ where: { serverId: server.id, status: 'running' } });
     if (running > 0) {
       throw new ConflictError(
@@ -113,8 +101,7 @@ export function serverRoutes({ config, db, temporal, log }: ApiDeps): Router {
       throw isRecordNotFound(err) ? new NotFoundError('server', server.id) : err;
     }
     log.info({ serverId: server.id }, 'server deleted');
-    res.status(204).end();
-  });
+  }
 
   /**
    * Starts the canonical scan `ferry-scan-<serverId>` directly rather than
@@ -122,8 +109,8 @@ export function serverRoutes({ config, db, temporal, log }: ApiDeps): Router {
    * scan join that scan (one per server at a time), and the answer carries the
    * real workflow and run IDs, which trigger() cannot give.
    */
-  router.post('/servers/:id/scan', async (req, res) => {
-    const server = await findServer(req.params.id);
+  async function scan(id: string): Promise<ScanRequested> {
+    const server = await get(id);
     if (!server.enabled) {
       throw new ConflictError(`server ${server.id} is disabled; enable it (PATCH {"enabled": true}) to scan`);
     }
@@ -138,15 +125,11 @@ export function serverRoutes({ config, db, temporal, log }: ApiDeps): Router {
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       });
     } catch (err) {
-      throw temporalUnavailable('start the scan', err);
+      throw temporalUnavailable('could not start the scan in Temporal', err);
     }
     log.info({ serverId: server.id, workflowId: handle.workflowId }, 'scan requested');
-    res.status(202).json({
-      serverId: server.id,
-      workflowId: handle.workflowId,
-      runId: handle.firstExecutionRunId,
-    });
-  });
+    return { serverId: server.id, workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+  }
 
   async function cancelScan(serverId: string): Promise<void> {
     try {
@@ -154,14 +137,11 @@ export function serverRoutes({ config, db, temporal, log }: ApiDeps): Router {
     } catch (err) {
       // No scan running is the usual case.
       if (err instanceof WorkflowNotFoundError) return;
-      throw temporalUnavailable('cancel the running scan', err);
+      throw temporalUnavailable('could not cancel the running scan in Temporal', err);
     }
   }
 
-  return router;
-}
+  const list = (): Promise<Server[]> => db.server.findMany({ orderBy: { name: 'asc' } });
 
-function temporalUnavailable(what: string, err: unknown): ServiceUnavailableError {
-  const reason = err instanceof Error ? err.message : String(err);
-  return new ServiceUnavailableError(`could not ${what} in Temporal: ${reason}`);
+  return { create, list, get, update, remove, scan };
 }

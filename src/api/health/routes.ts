@@ -1,7 +1,8 @@
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { Db } from '../../lib/db';
+import { headBucket } from '../../lib/s3';
 
 export interface HealthDeps {
   db: Db;
@@ -34,7 +35,7 @@ export function healthRoutes(deps: HealthDeps): Router {
   const checks: Record<string, Check> = {
     database: () => deps.db.$queryRaw`SELECT 1`,
     temporal: () => deps.temporal.workflowService.getSystemInfo({}),
-    objectStorage: () => deps.s3.send(new HeadBucketCommand({ Bucket: deps.bucket })),
+    objectStorage: () => headBucket(deps.s3, deps.bucket),
   };
   const router = Router();
   router.get('/healthz', (_req, res) => {
