@@ -14,10 +14,9 @@ set -a
 source "$STATE_DIR/env"
 set +a
 
-# Development secrets, made once and kept in .ferry/ (git-ignored). In
-# production set API_TOKENS and FERRY_SECRET_KEY yourself.
-[[ -s $STATE_DIR/secret.key ]] || head -c 32 /dev/urandom | base64 >"$STATE_DIR/secret.key"
-[[ -s $STATE_DIR/api-token ]] || head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$STATE_DIR/api-token"
+# shellcheck source=lib/dev-secrets.sh
+source "$ROOT/scripts/lib/dev-secrets.sh"
+make_dev_secrets "$STATE_DIR"
 export FERRY_SECRET_KEY="${FERRY_SECRET_KEY:-$(cat "$STATE_DIR/secret.key")}"
 export API_TOKENS="${API_TOKENS:-$(cat "$STATE_DIR/api-token")}"
 export API_PORT="${API_PORT:-8080}"

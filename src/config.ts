@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { parseAllowlist, type OutboundPolicy } from './lib/outbound';
 import { parsePayloadKeys, type PayloadKey } from './lib/payload-codec';
+import { parseKeyring, type SecretKeyring } from './lib/secrets';
 
 /**
  * Ferry's whole configuration, read from the environment once and validated
@@ -55,14 +57,56 @@ const schema = z.object({
         .map((t) => t.trim())
         .filter(Boolean),
     ),
-  /** 32-byte key (base64) that encrypts SFTP secrets at rest. Required. */
+  /**
+   * 32-byte key (base64) that encrypts SFTP secrets at rest, key ID `default`.
+   * Required unless FERRY_SECRET_KEYS is set; beside it, it only decrypts.
+   */
   FERRY_SECRET_KEY: z
     .string()
-    .refine((s) => Buffer.from(s, 'base64').length === 32, 'FERRY_SECRET_KEY must be 32 bytes, base64'),
+    .refine((s) => Buffer.from(s, 'base64').length === 32, 'FERRY_SECRET_KEY must be 32 bytes, base64')
+    .optional(),
+  /**
+   * Keys that encrypt secrets at rest, `id:base64,…` (32 bytes each): the first
+   * seals new secrets, every one decrypts. Rotate by putting a new key first and
+   * running `npm run secrets:rotate`. @default "" (FERRY_SECRET_KEY alone)
+   */
+  FERRY_SECRET_KEYS: z
+    .string()
+    .default('')
+    .superRefine((text, ctx) => {
+      try {
+        parseKeyring(text, undefined);
+      } catch (err) {
+        if (text.trim() !== '') ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
   /** Port of the worker's /metrics endpoint (0 disables it). @default 9464 */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Secret that signs upload webhooks (servers carry their own). Empty disables signing. @default "" */
   FERRY_WEBHOOK_SECRET: z.string().default(''),
+  /**
+   * Lets outbound calls (webhooks, validators) reach loopback, private
+   * (RFC 1918, IPv6 unique-local) and CGNAT addresses. Link-local and cloud
+   * metadata addresses stay refused unless FERRY_OUTBOUND_ALLOWLIST names them.
+   * @default false
+   */
+  FERRY_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
+  /**
+   * Comma-separated hosts (`hooks.internal`, `*.corp.example`), addresses and
+   * networks (`10.0.0.0/8`, `::1`) outbound calls may reach whatever their
+   * address, link-local and metadata included. @default ""
+   */
+  FERRY_OUTBOUND_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      try {
+        return parseAllowlist(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Log level (pino). @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
@@ -196,12 +240,18 @@ function parseEventTokens(value: string, ctx: z.RefinementCtx): EventToken[] {
 /** Names of every setting, for documentation checks. */
 export const configKeys = Object.keys(schema.shape);
 
-export type Config = Omit<z.infer<typeof schema>, 'TRANSFER_PART_MIB' | 'UPLOAD_MAX_CHUNK_MIB'> & {
+export type Config = Omit<
+  z.infer<typeof schema>,
+  'TRANSFER_PART_MIB' | 'UPLOAD_MAX_CHUNK_MIB' | 'FERRY_ALLOW_PRIVATE_WEBHOOKS' | 'FERRY_OUTBOUND_ALLOWLIST'
+> & {
   transferPartBytes: number;
+  /** Where outbound calls may go (src/lib/outbound). */
+  outbound: OutboundPolicy;
   payloadKeys: PayloadKey[];
   codecCorsOrigins: string[];
   uploadMaxChunkBytes: number;
-  secretKey: Buffer;
+  /** The keys of FERRY_SECRET_KEYS and FERRY_SECRET_KEY (src/lib/secrets). */
+  secretKey: SecretKeyring;
 };
 
 export class ConfigError extends Error {
@@ -211,11 +261,20 @@ export class ConfigError extends Error {
 /** Parses and validates configuration; throws one error listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  if (!env.FERRY_SECRET_KEY && !env.FERRY_SECRET_KEYS?.trim()) {
+    problems.push('FERRY_SECRET_KEY: FERRY_SECRET_KEYS or FERRY_SECRET_KEY is required');
+  }
+  if (!parsed.success || problems.length) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  const { TRANSFER_PART_MIB, UPLOAD_MAX_CHUNK_MIB, ...rest } = parsed.data;
+  const {
+    TRANSFER_PART_MIB,
+    UPLOAD_MAX_CHUNK_MIB,
+    FERRY_ALLOW_PRIVATE_WEBHOOKS,
+    FERRY_OUTBOUND_ALLOWLIST,
+    ...rest
+  } = parsed.data;
   let payloadKeys: PayloadKey[];
   try {
     payloadKeys = parsePayloadKeys(rest.FERRY_PAYLOAD_KEYS);
@@ -228,8 +287,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((o) => o.trim())
       .filter(Boolean),
     ...rest,
+    outbound: { allowPrivate: FERRY_ALLOW_PRIVATE_WEBHOOKS, ...FERRY_OUTBOUND_ALLOWLIST },
     transferPartBytes: TRANSFER_PART_MIB * MiB,
     uploadMaxChunkBytes: UPLOAD_MAX_CHUNK_MIB * MiB,
-    secretKey: Buffer.from(rest.FERRY_SECRET_KEY, 'base64'),
+    secretKey: parseKeyring(rest.FERRY_SECRET_KEYS, rest.FERRY_SECRET_KEY),
   };
 }

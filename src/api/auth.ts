@@ -1,12 +1,23 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { EventToken } from '../config';
 import { UnauthorizedError } from '../lib/errors';
 
-function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
+const digest = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
+
+/**
+ * Whether `given` is one of the tokens, by their SHA-256 digests: equal
+ * lengths always, so neither the comparison nor an early length check tells
+ * a caller how long a token is. Every token is compared, match or not.
+ */
+export function tokenMatcher(tokens: readonly string[]): (given: string) => boolean {
+  const digests = tokens.map(digest);
+  return (given) => {
+    const d = digest(given);
+    let found = false;
+    for (const t of digests) found = timingSafeEqual(t, d) || found;
+    return found;
+  };
 }
 
 function bearerOf(header: string | undefined): string | undefined {
@@ -15,9 +26,10 @@ function bearerOf(header: string | undefined): string | undefined {
 
 /** Bearer-token check for every /v1 route. */
 export function requireBearer(tokens: readonly string[]): RequestHandler {
+  const matches = tokenMatcher(tokens);
   return (req, _res, next) => {
     const given = bearerOf(req.header('authorization'));
-    if (!given || !tokens.some((t) => safeEqual(t, given))) {
+    if (!given || !matches(given)) {
       next(new UnauthorizedError());
       return;
     }
@@ -34,14 +46,16 @@ export function requireEventSender(
   apiTokens: readonly string[],
   eventTokens: readonly EventToken[],
 ): RequestHandler {
+  const isApiToken = tokenMatcher(apiTokens);
+  const senders = eventTokens.map((t) => ({ source: t.source, matches: tokenMatcher([t.token]) }));
   return (req, res, next) => {
     const given = bearerOf(req.header('authorization'));
-    if (given && apiTokens.some((t) => safeEqual(t, given))) {
+    if (given && isApiToken(given)) {
       res.locals.eventSource = null;
       next();
       return;
     }
-    const sender = given ? eventTokens.find((t) => safeEqual(t.token, given)) : undefined;
+    const sender = given ? senders.find((t) => t.matches(given)) : undefined;
     if (!sender) {
       next(new UnauthorizedError('a valid bearer token (API or event source token) is required'));
       return;

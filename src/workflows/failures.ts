@@ -88,6 +88,8 @@ export const Failure = {
   // Outbound calls
   /** The webhook receiver rejected the call (4xx other than 408/429). */
   WebhookRejected: 'WebhookRejected',
+  /** The outbound policy refuses the URL's address (loopback, private, link-local, metadata): README, "Security". */
+  OutboundRefused: 'OutboundRefused',
 } as const;
 
 export type FailureType = (typeof Failure)[keyof typeof Failure];

@@ -36,6 +36,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     FERRY_BUCKET: 'ferry-test',
     LOG_LEVEL: 'silent',
     WORKER_METRICS_PORT: '0',
+    // The tests' webhook receivers listen on loopback; tests of the outbound policy override this.
+    FERRY_OUTBOUND_ALLOWLIST: '127.0.0.0/8,::1',
     ...overrides,
   });
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Prisma, Server, Transfer } from '../../src/generated/prisma/client';
 import { joinKey } from '../../src/lib/keys';
+import { sealedIn, type SealedField } from '../../src/lib/sealed-fields';
 import { encryptSecret } from '../../src/lib/secrets';
 import { transferWorkflowId } from '../../src/lib/workflow-ids';
 import { startTransferWorkflow } from '../../src/lib/transfer-start';
@@ -27,17 +28,23 @@ import { sftpAccount } from './env';
 export async function createTestServer(
   deps: TestDeps,
   overrides: Partial<Prisma.ServerUncheckedCreateInput> = {},
+  secrets: { webhookSecret?: string } = {},
 ): Promise<Server> {
+  const id = overrides.id ?? randomUUID();
+  const seal = (value: string, field: SealedField<'Server'>) =>
+    encryptSecret(deps.config.secretKey, value, sealedIn('Server', id, field));
   const account = sftpAccount();
   const tag = randomUUID().slice(0, 8);
   createdDirs.add(path.join(account.root, `transfer-${tag}`));
   return await deps.db.server.create({
     data: {
+      id,
       name: `transfer-test-${tag}`,
       host: account.host,
       port: account.port,
       username: account.username,
-      privateKeyEnc: encryptSecret(deps.config.secretKey, readFileSync(account.privateKeyFile, 'utf8')),
+      privateKeyEnc: seal(readFileSync(account.privateKeyFile, 'utf8'), 'privateKeyEnc'),
+      ...(secrets.webhookSecret ? { webhookSecretEnc: seal(secrets.webhookSecret, 'webhookSecretEnc') } : {}),
       hostKeyFingerprint: account.hostFingerprint,
       remoteDir: `transfer-${tag}`,
       recursive: true,

@@ -89,10 +89,22 @@ export function taskQueueFor(title: string): string {
 
 let runtimeInstalled = false;
 
-/** The SDK's own logs at WARN: its INFO lines would bury the test output. Once per process. */
-export function quietRuntime(): void {
-  if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+/**
+ * The process's Temporal runtime, once: the SDK's own logs at WARN (its INFO
+ * lines would bury the test output). A test file that reads the worker's
+ * metrics calls it first with a Prometheus address.
+ */
+export function quietRuntime(prometheusAddress?: string): void {
+  if (runtimeInstalled) {
+    if (prometheusAddress) throw new Error('the Temporal runtime of this process is installed already');
+    return;
+  }
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    ...(prometheusAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: prometheusAddress } } } }
+      : {}),
+  });
   runtimeInstalled = true;
 }
 

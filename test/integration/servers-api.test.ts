@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Client, ScheduleNotFoundError } from '@temporalio/client';
+import { sealedIn, type SealedField } from '../../src/lib/sealed-fields';
 import { decryptSecret } from '../../src/lib/secrets';
 import { workflowIds } from '../../src/workflows/contract';
 import { startTestApi, type TestApi } from '../helpers/api-client';
@@ -33,7 +34,7 @@ describe('servers API: rows, secrets and Temporal Schedules', () => {
 
   /** No answer may carry a secret, in any encoding the row holds. */
   function assertNoSecrets(text: string): void {
-    for (const secret of [password, webhookSecret, privateKey.split('\n')[1] ?? privateKey, 'v1:']) {
+    for (const secret of [password, webhookSecret, privateKey.split('\n')[1] ?? privateKey, 'v1:', 'v2:']) {
       assert.ok(!text.includes(secret), `answer leaks a secret: ${text.slice(0, 200)}`);
     }
   }
@@ -63,10 +64,12 @@ describe('servers API: rows, secrets and Temporal Schedules', () => {
       for (const answer of answers) assertNoSecrets(answer.text);
 
       const row = await deps.db.server.findUniqueOrThrow({ where: { id } });
-      assert.match(row.passwordEnc ?? '', /^v1:/);
-      assert.equal(decryptSecret(deps.config.secretKey, row.passwordEnc ?? ''), `${password}-2`);
-      assert.equal(decryptSecret(deps.config.secretKey, row.privateKeyEnc ?? ''), privateKey);
-      assert.equal(decryptSecret(deps.config.secretKey, row.webhookSecretEnc ?? ''), webhookSecret);
+      assert.match(row.passwordEnc ?? '', /^v2:default:/);
+      const open = (sealed: string | null, field: SealedField<'Server'>) =>
+        decryptSecret(deps.config.secretKey, sealed ?? '', sealedIn('Server', id, field));
+      assert.equal(open(row.passwordEnc, 'passwordEnc'), `${password}-2`);
+      assert.equal(open(row.privateKeyEnc, 'privateKeyEnc'), privateKey);
+      assert.equal(open(row.webhookSecretEnc, 'webhookSecretEnc'), webhookSecret);
 
       const cleared = await api.call<ServerAnswer>('PATCH', `/v1/servers/${id}`, {
         json: { password: null, webhookSecret: null },

@@ -4,7 +4,6 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { encryptSecret } from '../../src/lib/secrets';
 import { signWebhook } from '../../src/lib/webhook';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
@@ -37,10 +36,7 @@ describe('transfer: after-transfer actions and webhooks', () => {
     await deps.close();
   });
 
-  const withHook = () => ({
-    webhookUrl: hooks.url,
-    webhookSecretEnc: encryptSecret(deps.config.secretKey, SECRET),
-  });
+  const withHook = () => ({ webhookUrl: hooks.url });
 
   function hookFor(transferId: string) {
     const hook = hooks.received.find((h) => h.json.transferId === transferId);
@@ -51,7 +47,11 @@ describe('transfer: after-transfer actions and webhooks', () => {
   }
 
   it('deletes and moves the source only once the object is stored and verified', async (t) => {
-    const deleting = await createTestServer(deps, { afterTransfer: 'delete', ...withHook() });
+    const deleting = await createTestServer(
+      deps,
+      { afterTransfer: 'delete', ...withHook() },
+      { webhookSecret: SECRET },
+    );
     const moving = await createTestServer(deps, {
       afterTransfer: 'move',
       archiveDir: `archive-${randomUUID()}`,
@@ -84,11 +84,15 @@ describe('transfer: after-transfer actions and webhooks', () => {
   });
 
   it('leaves the source untouched when the upload fails, and reports the failure', async (t) => {
-    const server = await createTestServer(deps, {
-      afterTransfer: 'delete',
-      bucket: `ferry-missing-${randomUUID().slice(0, 8)}`,
-      ...withHook(),
-    });
+    const server = await createTestServer(
+      deps,
+      {
+        afterTransfer: 'delete',
+        bucket: `ferry-missing-${randomUUID().slice(0, 8)}`,
+        ...withHook(),
+      },
+      { webhookSecret: SECRET },
+    );
     writeRandomFile(server, 'keep-me.bin', 9 * MiB);
     const before = statSync(localPathOf(server, 'keep-me.bin'));
     const row = await createTransferRow(deps, server, 'keep-me.bin');

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Event, Route } from '../../generated/prisma/client';
 import { decryptSecret } from '../../lib/secrets';
+import { sealedIn } from '../../lib/sealed-fields';
 import { callWebhook } from '../../lib/webhook';
 import { Failure, nonRetryable, workflowIds, type ScanInput } from '../../workflows/contract';
 import type { ScanResult } from '../../workflows/scan';
@@ -65,9 +66,13 @@ export function createEventActions({ db, temporal, config }: ActivityDeps) {
         throw nonRetryable(Failure.RouteActionInvalid, `route ${route.name} is no longer a webhook route`);
       }
       const secret = route.webhookSecretEnc
-        ? decryptSecret(config.secretKey, route.webhookSecretEnc)
+        ? decryptSecret(
+            config.secretKey,
+            route.webhookSecretEnc,
+            sealedIn('Route', route.id, 'webhookSecretEnc'),
+          )
         : config.FERRY_WEBHOOK_SECRET || undefined;
-      await callWebhook(url, secret, forwardedPayload(event, route));
+      await callWebhook(url, secret, forwardedPayload(event, route), { policy: config.outbound });
       return { delivered: true, url };
     },
 

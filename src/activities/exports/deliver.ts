@@ -1,3 +1,4 @@
+import type { SecretKeyring } from '../../lib/secrets';
 import path from 'node:path/posix';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -16,7 +17,7 @@ export interface DeliverDeps {
   db: Db;
   s3: S3Client;
   log: Logger;
-  secretKey: Buffer;
+  secretKey: SecretKeyring;
   writeBytes: number;
   writeConcurrency: number;
 }

@@ -2,6 +2,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
 import { callWebhook } from '../../lib/webhook';
 import { decryptSecret } from '../../lib/secrets';
+import { sealedIn } from '../../lib/sealed-fields';
 import type { ExportInput, ExportStagingCleanupInput } from '../../workflows/contract';
 import type { ActivityDeps } from '../deps';
 import { abortMultipart } from './archive-parts';
@@ -47,7 +48,13 @@ export function createExportActivities({ config, db, s3, temporal, log }: Activi
 
   async function validatorSecret(exportId: string): Promise<string | undefined> {
     const row = await db.exportSecret.findUnique({ where: { exportId } });
-    return row ? decryptSecret(config.secretKey, row.validatorSecretEnc) : undefined;
+    return row
+      ? decryptSecret(
+          config.secretKey,
+          row.validatorSecretEnc,
+          sealedIn('ExportSecret', exportId, 'validatorSecretEnc'),
+        )
+      : undefined;
   }
 
   async function deleteStaged(bucket: string, key: string): Promise<void> {
@@ -146,17 +153,22 @@ export function createExportActivities({ config, db, s3, temporal, log }: Activi
     async notifyExport(exportId: string): Promise<void> {
       const row = await db.export.findUnique({ where: { id: exportId } });
       if (!row?.webhookUrl) return;
-      await callWebhook(row.webhookUrl, config.FERRY_WEBHOOK_SECRET || undefined, {
-        event: `export.${row.status}`,
-        exportId: row.id,
-        jobId: row.workflowId,
-        status: row.status,
-        error: row.error,
-        validatorReasons: row.validatorReasons,
-        remotePath: row.remotePath,
-        archiveSize: row.archiveSize === null ? null : Number(row.archiveSize),
-        archiveSha256: row.archiveSha256,
-      });
+      await callWebhook(
+        row.webhookUrl,
+        config.FERRY_WEBHOOK_SECRET || undefined,
+        {
+          event: `export.${row.status}`,
+          exportId: row.id,
+          jobId: row.workflowId,
+          status: row.status,
+          error: row.error,
+          validatorReasons: row.validatorReasons,
+          remotePath: row.remotePath,
+          archiveSize: row.archiveSize === null ? null : Number(row.archiveSize),
+          archiveSha256: row.archiveSha256,
+        },
+        { policy: config.outbound },
+      );
     },
   };
 }

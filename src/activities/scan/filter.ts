@@ -1,17 +1,18 @@
-import { minimatch } from 'minimatch';
+import { compileGlobs } from '../../lib/globs';
 
 /**
  * Which listed files a server wants. Globs match the path relative to the
- * server's remoteDir ("in/a.csv"), with minimatch's `matchBase`: a pattern
+ * server's remoteDir ("in/a.csv"), by the rules of src/lib/globs: a pattern
  * without "/" ("*.csv") matches the file name at any depth, one with "/"
- * ("in/**\/*.csv") the whole relative path. `dot` lets "*" match hidden files
- * too, so ".upload.tmp" is excluded by "*.tmp". No include globs means every
- * file; exclude wins over include.
+ * ("in/**\/*.csv") the whole relative path, and "*" matches hidden files too,
+ * so ".upload.tmp" is excluded by "*.tmp". No include globs means every file;
+ * exclude wins over include. Build it once per listing: the patterns are
+ * compiled here, not per file.
  */
 export function fileFilter(include: readonly string[], exclude: readonly string[]): (rel: string) => boolean {
-  const options = { dot: true, matchBase: true };
-  const matches = (rel: string, globs: readonly string[]) => globs.some((g) => minimatch(rel, g, options));
-  return (rel) => (include.length === 0 || matches(rel, include)) && !matches(rel, exclude);
+  const included = include.length === 0 ? () => true : compileGlobs(include);
+  const excluded = compileGlobs(exclude);
+  return (rel) => included(rel) && !excluded(rel);
 }
 
 /**

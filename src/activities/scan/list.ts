@@ -6,6 +6,7 @@ import { transferWorkflowId } from '../../lib/workflow-ids';
 import type { ActivityDeps } from '../deps';
 import { loadSftpTarget, openSftp } from '../sftp/connection';
 import { fileFilter, isStable } from './filter';
+import { loadRejected, rejectedFilesCounter, rejectedIdOf, rejectedRow, reviveRejected } from './rejected';
 import { walkRemote, type ListedFile } from './walk';
 import { Failure, nonRetryable } from '../../workflows/contract';
 
@@ -17,7 +18,7 @@ export interface ListingResult {
   matched: number;
   /** Selected but younger than minAgeSeconds: left for a later scan. */
   young: number;
-  /** Selected but unusable as object keys (control characters, too long): logged and left. */
+  /** Selected but unusable as object keys (control characters, too long): recorded as `rejected` rows. */
   rejected: number;
   /** File versions recorded for the first time by this listing. */
   newVersions: number;
@@ -41,6 +42,8 @@ export function createListActivity({ config, db, log }: ActivityDeps) {
     }
     const ctx = Context.current();
     const wanted = fileFilter(server.include, server.exclude);
+    const rejectedBefore = await loadRejected(db, serverId);
+    const rejectedCounter = rejectedFilesCounter(ctx.metricMeter);
     const result: ListingResult = {
       listed: 0,
       matched: 0,
@@ -61,6 +64,7 @@ export function createListActivity({ config, db, log }: ActivityDeps) {
       for await (const files of walk) {
         const now = Date.now();
         const rows: Prisma.TransferCreateManyInput[] = [];
+        const refused: Prisma.TransferCreateManyInput[] = [];
         for (const file of files) {
           result.listed++;
           if (!wanted(file.rel)) continue;
@@ -70,12 +74,18 @@ export function createListActivity({ config, db, log }: ActivityDeps) {
             continue;
           }
           const row = rowFor(server, file);
-          if (row) rows.push(row);
-          else result.rejected++;
+          if (row.status === 'rejected') refused.push(row);
+          else rows.push(row);
         }
+        result.rejected += refused.length;
         for (let i = 0; i < rows.length; i += INSERT_BATCH) {
           const batch = rows.slice(i, i + INSERT_BATCH);
           result.newVersions += (await db.transfer.createMany({ data: batch, skipDuplicates: true })).count;
+        }
+        await reviveUsable(rows);
+        if (refused.length) {
+          const { count } = await db.transfer.createMany({ data: refused, skipDuplicates: true });
+          if (count) rejectedCounter.add(count, { server_id: serverId });
         }
         ctx.heartbeat(result);
       }
@@ -86,10 +96,19 @@ export function createListActivity({ config, db, log }: ActivityDeps) {
     log.info({ serverId, ...result }, 'listing recorded');
     return result;
 
+    /** Versions rejected by an earlier scan whose name makes a key now: offered again. */
+    async function reviveUsable(rows: Prisma.TransferCreateManyInput[]): Promise<void> {
+      if (rejectedBefore.size === 0) return;
+      for (const row of rows) {
+        const id = rejectedIdOf(rejectedBefore, row);
+        if (id && (await reviveRejected(db, id, row.objectKey, row.bucket))) result.newVersions++;
+      }
+    }
+
     function rowFor(
       s: { id: string; bucket: string; keyPrefix: string },
       file: ListedFile,
-    ): Prisma.TransferCreateManyInput | undefined {
+    ): Prisma.TransferCreateManyInput {
       let objectKey: string;
       try {
         objectKey = joinKey(s.keyPrefix, file.rel);
@@ -99,7 +118,7 @@ export function createListActivity({ config, db, log }: ActivityDeps) {
           { serverId, remotePath: file.remotePath, reason: err.message },
           'file name unusable as a key',
         );
-        return undefined;
+        return rejectedRow(s, file, err.message);
       }
       const size = BigInt(file.size);
       const mtimeMs = BigInt(file.mtimeMs);

@@ -4,7 +4,8 @@ import SftpClient from 'ssh2-sftp-client';
 import type { Server } from '../../generated/prisma/client';
 import type { Db } from '../../lib/db';
 import type { Logger } from '../../lib/logger';
-import { decryptSecret } from '../../lib/secrets';
+import { sealedIn } from '../../lib/sealed-fields';
+import { decryptSecret, type SecretKeyring } from '../../lib/secrets';
 import { widenReceiveWindow } from './receive-window';
 import { Failure, nonRetryable } from '../../workflows/contract';
 
@@ -35,7 +36,11 @@ export function normalizeFingerprint(fp: string): string {
   );
 }
 
-export async function loadSftpTarget(db: Db, secretKey: Buffer, serverId: string): Promise<SftpTarget> {
+export async function loadSftpTarget(
+  db: Db,
+  secretKey: SecretKeyring,
+  serverId: string,
+): Promise<SftpTarget> {
   const server = await db.server.findUnique({ where: { id: serverId } });
   if (!server) {
     throw nonRetryable(Failure.ServerNotFound, `server ${serverId} does not exist`);
@@ -44,14 +49,16 @@ export async function loadSftpTarget(db: Db, secretKey: Buffer, serverId: string
 }
 
 /** The login of a server row already loaded, its secrets decrypted. */
-export function sftpTargetOf(server: Server, secretKey: Buffer): SftpTarget {
+export function sftpTargetOf(server: Server, secretKey: SecretKeyring): SftpTarget {
+  const open = (sealed: string, field: 'passwordEnc' | 'privateKeyEnc') =>
+    decryptSecret(secretKey, sealed, sealedIn('Server', server.id, field));
   return {
     serverId: server.id,
     host: server.host,
     port: server.port,
     username: server.username,
-    ...(server.passwordEnc ? { password: decryptSecret(secretKey, server.passwordEnc) } : {}),
-    ...(server.privateKeyEnc ? { privateKey: decryptSecret(secretKey, server.privateKeyEnc) } : {}),
+    ...(server.passwordEnc ? { password: open(server.passwordEnc, 'passwordEnc') } : {}),
+    ...(server.privateKeyEnc ? { privateKey: open(server.privateKeyEnc, 'privateKeyEnc') } : {}),
     hostKeyFingerprint: server.hostKeyFingerprint,
   };
 }

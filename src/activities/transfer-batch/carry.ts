@@ -122,7 +122,7 @@ async function finish(
   if (written === 0 || !bc.server.webhookUrl) return;
   const event: TransferEvent = end.status === 'failed' ? 'transfer.failed' : 'transfer.completed';
   try {
-    await notifyRow(bc.deps.config.secretKey, { ...row, ...end, server: bc.server }, event);
+    await notifyRow(bc.deps.config, { ...row, ...end, server: bc.server }, event);
   } catch (err) {
     // As on the per-file lane, a failing webhook never changes the outcome of a transfer.
     log.warn({ err, event }, 'webhook failed; the transfer outcome stands');

@@ -123,7 +123,7 @@ export function createTransferActivities(deps: ActivityDeps) {
 
     /** Calls the server's webhook (HMAC-signed with its secret) with the transfer's outcome. */
     async notifyTransfer(input: { transferId: string; event: TransferEvent }): Promise<void> {
-      await notifyRow(config.secretKey, await loadRow(input.transferId), input.event);
+      await notifyRow(config, await loadRow(input.transferId), input.event);
     },
   };
 }

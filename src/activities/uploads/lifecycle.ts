@@ -90,16 +90,21 @@ export function createLifecycleActivities({ db, s3, config, log }: ActivityDeps)
     async notifyUpload(uploadId: string): Promise<boolean> {
       const u = await db.upload.findUniqueOrThrow({ where: { id: uploadId } });
       if (!u.webhookUrl || (u.status !== 'completed' && u.status !== 'failed')) return false;
-      await callWebhook(u.webhookUrl, config.FERRY_WEBHOOK_SECRET || undefined, {
-        event: `upload.${u.status}`,
-        uploadId: u.id,
-        status: u.status,
-        bucket: u.bucket,
-        key: u.objectKey,
-        size: u.size === null ? null : Number(u.size),
-        sha256: u.sha256,
-        error: u.error,
-      });
+      await callWebhook(
+        u.webhookUrl,
+        config.FERRY_WEBHOOK_SECRET || undefined,
+        {
+          event: `upload.${u.status}`,
+          uploadId: u.id,
+          status: u.status,
+          bucket: u.bucket,
+          key: u.objectKey,
+          size: u.size === null ? null : Number(u.size),
+          sha256: u.sha256,
+          error: u.error,
+        },
+        { policy: config.outbound },
+      );
       return true;
     },
   };

@@ -3,6 +3,7 @@ import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { FerryError, ValidationError } from '../../lib/errors';
 import { normalizeRemotePath } from '../../lib/keys';
 import { encryptSecret } from '../../lib/secrets';
+import { sealedIn } from '../../lib/sealed-fields';
 import type { ExportInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import type { CreateExportBody } from '../exports/schema';
@@ -47,7 +48,16 @@ export async function prepareBatchExports(
         directory: normalizeRemotePath(body.target.directory, 'target.directory'),
       });
       const secret = body.validator?.secret;
-      return { input, validatorSecretEnc: secret ? encryptSecret(deps.config.secretKey, secret) : null };
+      return {
+        input,
+        validatorSecretEnc: secret
+          ? encryptSecret(
+              deps.config.secretKey,
+              secret,
+              sealedIn('ExportSecret', exportId, 'validatorSecretEnc'),
+            )
+          : null,
+      };
     }),
   );
   await checkServers(deps, [...new Set(bodies.map((b) => b.target.serverId))]);

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Prisma, Route } from '../../generated/prisma/client';
 import { syncBucketNotifications } from '../../lib/bucket-notifications';
 import { isRecordNotFound, isUniqueViolation, type Db } from '../../lib/db';
 import { ConflictError, FerryError, NotFoundError, ValidationError } from '../../lib/errors';
-import { encryptSecret } from '../../lib/secrets';
+import { sealedIn } from '../../lib/sealed-fields';
+import { encryptSecret, type SecretKeyring } from '../../lib/secrets';
 import type { ApiDeps } from '../deps';
 import type { CreateRouteBody, PatchRouteBody, RouteActionBody, RouteMatchBody } from './schema';
 
@@ -25,12 +27,14 @@ function matchData(m: RouteMatchBody) {
   };
 }
 
-function actionData(key: Buffer, a: RouteActionBody) {
+function actionData(ring: SecretKeyring, routeId: string, a: RouteActionBody) {
   if (a.type === 'webhook') {
     return {
       action: a.type,
       settings: { url: a.url },
-      webhookSecretEnc: a.secret ? encryptSecret(key, a.secret) : null,
+      webhookSecretEnc: a.secret
+        ? encryptSecret(ring, a.secret, sealedIn('Route', routeId, 'webhookSecretEnc'))
+        : null,
     };
   }
   if (a.type === 'export') {
@@ -78,12 +82,15 @@ export async function createRoute(deps: ApiDeps, body: CreateRouteBody): Promise
   try {
     return await deps.db.$transaction(
       async (tx) => {
+        // The ID first: the route's webhook secret is sealed to its row.
+        const id = randomUUID();
         const route = await tx.route.create({
           data: {
+            id,
             name: body.name,
             enabled: body.enabled,
             ...matchData(body.match),
-            ...actionData(deps.config.secretKey, body.action),
+            ...actionData(deps.config.secretKey, id, body.action),
           },
         });
         await syncBuckets(deps, tx, [route.bucket]);
@@ -119,7 +126,7 @@ export async function updateRoute(deps: ApiDeps, id: string, body: PatchRouteBod
             ...(body.name !== undefined ? { name: body.name } : {}),
             ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
             ...(body.match ? matchData(body.match) : {}),
-            ...(body.action ? actionData(deps.config.secretKey, body.action) : {}),
+            ...(body.action ? actionData(deps.config.secretKey, id, body.action) : {}),
           },
         });
         await syncBuckets(deps, tx, [before.bucket, route.bucket]);

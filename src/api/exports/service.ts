@@ -7,6 +7,7 @@ import { checkTemplate, mapPaths } from '../../lib/export-layout';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '../../lib/errors';
 import { normalizeKeyPrefix, normalizeObjectKey, normalizeRemotePath } from '../../lib/keys';
 import { encryptSecret } from '../../lib/secrets';
+import { sealedIn } from '../../lib/sealed-fields';
 import {
   WorkflowType,
   exportProgressQuery,
@@ -166,7 +167,11 @@ export async function createExport(
   await checkRequest(deps, body, layout);
 
   if (body.validator?.secret) {
-    const validatorSecretEnc = encryptSecret(config.secretKey, body.validator.secret);
+    const validatorSecretEnc = encryptSecret(
+      config.secretKey,
+      body.validator.secret,
+      sealedIn('ExportSecret', exportId, 'validatorSecretEnc'),
+    );
     await db.exportSecret.upsert({
       where: { exportId },
       create: { exportId, validatorSecretEnc },

@@ -1,17 +1,25 @@
 import type { Prisma, Server } from '../../generated/prisma/client';
 import { ValidationError } from '../../lib/errors';
-import { encryptSecret } from '../../lib/secrets';
+import { randomUUID } from 'node:crypto';
+import { sealedIn, type SealedField } from '../../lib/sealed-fields';
+import { encryptSecret, type SecretKeyring } from '../../lib/secrets';
 import { serverRuleProblems, type CreateServerBody, type PatchServerBody } from './schema';
 
 /**
  * Request bodies → database rows. Secrets are encrypted here, the only place
  * the API holds them in clear; they are never logged nor returned.
  */
-function seal(key: Buffer, value: string | null | undefined): string | null | undefined {
-  return typeof value === 'string' ? encryptSecret(key, value) : value;
+function seal(
+  keys: SecretKeyring,
+  id: string,
+  field: SealedField<'Server'>,
+  value: string | null | undefined,
+): string | null | undefined {
+  return typeof value === 'string' ? encryptSecret(keys, value, sealedIn('Server', id, field)) : value;
 }
 
-export function createData(key: Buffer, body: CreateServerBody): Prisma.ServerCreateInput {
+/** The row's ID is chosen here, not by the database: the secrets are sealed for it. */
+export function createData(key: SecretKeyring, body: CreateServerBody): Prisma.ServerCreateInput {
   const problems = serverRuleProblems({
     hasPassword: body.password !== undefined,
     hasPrivateKey: body.privateKey !== undefined,
@@ -21,18 +29,24 @@ export function createData(key: Buffer, body: CreateServerBody): Prisma.ServerCr
   });
   if (problems.length) throw new ValidationError('invalid request body', problems);
   const { password, privateKey, webhookSecret, ...plain } = body;
+  const id = randomUUID();
   return {
     ...plain,
+    id,
     archiveDir: body.archiveDir ?? null,
     webhookUrl: body.webhookUrl ?? null,
-    passwordEnc: seal(key, password) ?? null,
-    privateKeyEnc: seal(key, privateKey) ?? null,
-    webhookSecretEnc: seal(key, webhookSecret) ?? null,
+    passwordEnc: seal(key, id, 'passwordEnc', password) ?? null,
+    privateKeyEnc: seal(key, id, 'privateKeyEnc', privateKey) ?? null,
+    webhookSecretEnc: seal(key, id, 'webhookSecretEnc', webhookSecret) ?? null,
   };
 }
 
 /** A PATCH: absent fields stay, `null` clears; the cross-field rules are checked on the merged result. */
-export function updateData(key: Buffer, current: Server, body: PatchServerBody): Prisma.ServerUpdateInput {
+export function updateData(
+  key: SecretKeyring,
+  current: Server,
+  body: PatchServerBody,
+): Prisma.ServerUpdateInput {
   const { password, privateKey, webhookSecret, ...plain } = body;
   const problems = serverRuleProblems({
     hasPassword: password === undefined ? current.passwordEnc !== null : password !== null,
@@ -43,8 +57,10 @@ export function updateData(key: Buffer, current: Server, body: PatchServerBody):
   });
   if (problems.length) throw new ValidationError('invalid request body', problems);
   const data: Prisma.ServerUpdateInput = { ...plain };
-  if (password !== undefined) data.passwordEnc = seal(key, password);
-  if (privateKey !== undefined) data.privateKeyEnc = seal(key, privateKey);
-  if (webhookSecret !== undefined) data.webhookSecretEnc = seal(key, webhookSecret);
+  if (password !== undefined) data.passwordEnc = seal(key, current.id, 'passwordEnc', password);
+  if (privateKey !== undefined) data.privateKeyEnc = seal(key, current.id, 'privateKeyEnc', privateKey);
+  if (webhookSecret !== undefined) {
+    data.webhookSecretEnc = seal(key, current.id, 'webhookSecretEnc', webhookSecret);
+  }
   return data;
 }

@@ -2,6 +2,7 @@ import { utils as ssh2Utils } from 'ssh2';
 import { z } from 'zod';
 import { normalizeFingerprint } from '../../activities/sftp/connection';
 import { FerryError } from '../../lib/errors';
+import { globProblem, MAX_GLOB_LENGTH, MAX_GLOBS } from '../../lib/globs';
 import { normalizeKeyPrefix, normalizeRemotePath } from '../../lib/keys';
 
 /**
@@ -18,6 +19,11 @@ const printable = (max: number) =>
     .min(1)
     .max(max)
     .refine((s) => !CONTROL.test(s), 'must not contain control characters');
+
+function refineGlob(pattern: string, ctx: z.RefinementCtx): void {
+  const problem = globProblem(pattern);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}
 
 /** Runs one of src/lib/keys' normalisers, turning its ValidationError into a zod issue. */
 function normalizedWith(fn: (value: string) => string) {
@@ -71,7 +77,7 @@ const bucket = z.string().superRefine((name, ctx) => {
 });
 
 const remotePath = z.string().min(1).max(1024).transform(normalizedWith(normalizeRemotePath));
-const globs = z.array(printable(512)).max(100);
+const globs = z.array(printable(MAX_GLOB_LENGTH).superRefine(refineGlob)).max(MAX_GLOBS);
 
 const fields = {
   name: printable(100),

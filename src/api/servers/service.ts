@@ -4,6 +4,7 @@ import { isRecordNotFound, isUniqueViolation } from '../../lib/db';
 import { ConflictError, FerryError, NotFoundError } from '../../lib/errors';
 import { workflowIds, type ScanInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
+import { assertOutboundUrl } from '../outbound';
 import { temporalUnavailable } from '../temporal';
 import { createData, updateData } from './data';
 import { createScanSchedule, deleteScanSchedule, updateScanSchedule } from './schedule';
@@ -36,6 +37,7 @@ export function createServerService({ config, db, temporal, log }: Omit<ApiDeps,
   }
 
   async function create(body: CreateServerBody): Promise<Server> {
+    assertOutboundUrl('webhookUrl', body.webhookUrl, config.outbound);
     let server: Server;
     try {
       server = await db.server.create({ data: createData(config.secretKey, body) });
@@ -54,6 +56,7 @@ export function createServerService({ config, db, temporal, log }: Omit<ApiDeps,
 
   /** The schedule is rewritten inside the transaction: if Temporal refuses, the row is not changed either. */
   async function update(id: string, body: PatchServerBody): Promise<Server> {
+    assertOutboundUrl('webhookUrl', body.webhookUrl, config.outbound);
     let server: Server;
     try {
       server = await db.$transaction(

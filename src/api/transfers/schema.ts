@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { UUID } from '../params';
 
-const STATUSES = ['discovered', 'running', 'completed', 'skipped', 'failed', 'cancelled'] as const;
+const STATUSES = [
+  'discovered',
+  'running',
+  'completed',
+  'skipped',
+  'failed',
+  'cancelled',
+  'rejected',
+] as const;
 
 /** GET /v1/transfers; `cursor` is decoded by ./cursor.ts once the query is valid. */
 export const listQuery = z.object({

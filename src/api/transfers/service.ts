@@ -8,7 +8,7 @@ import { liveProgress, temporalUnavailable } from '../temporal';
 import type { TransferCursor } from './cursor';
 import type { ListQuery } from './schema';
 
-const FINISHED: readonly Transfer['status'][] = ['completed', 'skipped', 'failed', 'cancelled'];
+const FINISHED: readonly Transfer['status'][] = ['completed', 'skipped', 'failed', 'cancelled', 'rejected'];
 const RETRYABLE: Transfer['status'][] = ['failed', 'cancelled'];
 /** How long GET /v1/transfers/:id waits for the workflow's progress query before answering from the row. */
 const QUERY_DEADLINE_MS = 2_000;

@@ -9,6 +9,7 @@ import { deleteStaged, stagingKey, stagingPrefix } from '../../lib/upload-stagin
 import { uploadCompleteSignal, workflowIds, type Progress } from '../../workflows/contract';
 import type { uploadLifecycle } from '../../workflows/upload';
 import type { ApiDeps } from '../deps';
+import { assertOutboundUrl } from '../outbound';
 import type { ServerTiming } from '../server-timing';
 import { liveProgress, temporalUnavailable } from '../temporal';
 import { stageChunk } from './stage-chunk';
@@ -44,6 +45,7 @@ export function createUploadService({ config, db, s3, temporal, log }: ApiDeps) 
 
   /** The row comes first so the workflow always finds it; if Temporal refuses, the row goes. */
   async function create(body: CreateUploadBody): Promise<Upload> {
+    assertOutboundUrl('webhookUrl', body.webhookUrl, config.outbound);
     const id = randomUUID();
     const key = normalizeObjectKey(body.key ?? `uploads/${id}/${body.filename}`, 'key');
     const ttlSeconds = body.ttlSeconds ?? config.UPLOAD_TTL_SECONDS;
