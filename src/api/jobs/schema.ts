@@ -20,7 +20,7 @@ export const listJobsQuery = z.object({
 export type ListJobsQuery = z.infer<typeof listJobsQuery>;
 
 /**
- * A job's ID is its workflow ID (`ferry-<kind>-…`, src/workflows/contract.ts),
+ * A job's ID is its workflow ID (`ferry-<kind>-…`, src/workflows/contract/),
  * the `jobId` every resource answers with. Anything else names no job.
  */
 const JOB_ID = /^ferry-(transfer|upload|export|batch|event)-[0-9a-z-]{1,120}$/;
