@@ -131,11 +131,15 @@ export async function exportArchive(input: ExportInput): Promise<ExportOutcome> 
     }
     enter('delivering', archive.archiveSize);
     const delivered = await streaming.deliverExportArchive(exportId);
-    enter('cleaning', null);
-    await bookkeeping.removeStagedArchive(exportId);
-    await bookkeeping.finishExport({ exportId, status: 'completed' });
-    progress = { ...progress, phase: 'completed' };
-    await CancellationScope.nonCancellable(() => notify(exportId));
+    // The archive is on the target under its final name: a cancel from here on cannot undo
+    // that, so the clean-up, the status and the webhook run to the end and agree with it.
+    await CancellationScope.nonCancellable(async () => {
+      enter('cleaning', null);
+      await bookkeeping.removeStagedArchive(exportId);
+      await bookkeeping.finishExport({ exportId, status: 'completed' });
+      progress = { ...progress, phase: 'completed' };
+      await notify(exportId);
+    });
     return {
       exportId,
       status: 'completed',

@@ -92,8 +92,11 @@ describe('exports: SFTP server restarts and cancellation during delivery', () =>
           intervalMs: 20,
         },
       );
+      // With the server down the delivery cannot finish before the cancel lands, whatever the speed.
+      await sshd.stop();
       const cancel = await suite.api.call('DELETE', `/v1/exports/${res.body.exportId}`);
       assert.equal(cancel.status, 202, cancel.text);
+      await sshd.start();
       const done = await settledExport(suite.api, res.body.exportId);
       assert.equal(done.status, 'cancelled');
       await assert.rejects(suite.deps.temporal.workflow.getHandle(res.body.jobId).result());
