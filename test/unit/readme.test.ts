@@ -34,7 +34,16 @@ function defaults(): Map<string, string> {
   const byKey = new Map<string, unknown>(Object.entries(config));
   byKey.set('TRANSFER_PART_MIB', config.transferPartBytes / MiB);
   byKey.set('UPLOAD_MAX_CHUNK_MIB', config.uploadMaxChunkBytes / MiB);
-  return new Map([...byKey].map(([key, value]) => [key, value === '' ? '""' : String(value)]));
+  // Folded into the outbound policy: an empty allowlist has no hosts, addresses or networks.
+  byKey.set('FERRY_ALLOW_PRIVATE_WEBHOOKS', config.outbound.allowPrivate);
+  const { outbound } = config;
+  const allowlistEmpty = Object.entries(outbound).every(
+    ([k, v]) => k === 'allowPrivate' || (Array.isArray(v) && v.length === 0),
+  );
+  byKey.set('FERRY_OUTBOUND_ALLOWLIST', allowlistEmpty ? '' : 'set');
+  // An empty string or list (a parsed one, such as FERRY_EVENT_TOKENS) is documented as "".
+  const empty = (value: unknown) => value === '' || (Array.isArray(value) && value.length === 0);
+  return new Map([...byKey].map(([key, value]) => [key, empty(value) ? '""' : String(value)]));
 }
 
 /** The settings loadConfig refuses to start without. */
