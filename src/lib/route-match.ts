@@ -1,7 +1,7 @@
 import { Minimatch, type MinimatchOptions } from 'minimatch';
 
 /**
- * Which routes an event matches (PRODUCT.md §1.5). Deterministic and free of
+ * Which routes an event matches (docs/events.md). Deterministic and free of
  * I/O so it is tested on its own. A route's empty fields match anything; a
  * key filter needs a key: the object key of an S3 event, the subject of a
  * generic one.

@@ -4,7 +4,7 @@ import { listen } from '../../src/api/listen';
 import type { ApiDeps } from '../../src/api/deps';
 import { TEST_TOKEN } from './env';
 
-/** PRODUCT.md §2: the body of every error answer. */
+/** The body of every error answer (README, "API"). */
 export interface ErrorAnswer {
   error: { code: string; message: string; details?: { path: string; message: string }[] };
 }

@@ -28,7 +28,7 @@ function forwardedPayload(event: Event, route: Route) {
 }
 
 /**
- * The I/O of route actions (PRODUCT.md §1.5). A route or server that is gone
+ * The I/O of route actions (docs/events.md). A route or server that is gone
  * or cannot serve fails the action at once (non-retryable); storage, network
  * and Temporal trouble is retried.
  */

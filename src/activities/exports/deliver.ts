@@ -6,10 +6,10 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import type { Db } from '../../lib/db';
 import type { Logger } from '../../lib/logger';
-import { Failure, nonRetryable } from '../../workflows/contract';
 import { loadSftpTarget, openSftp, rawSftp } from '../sftp/connection';
 import { PipelinedWriter } from '../sftp/pipelined-writer';
 import { sftpRequest } from '../sftp/request';
+import { ensureDirectory, existsFailure, openTemp, rename, statOrNull } from './remote-files';
 import type { ExportReporter } from './progress';
 import type { ExportRow } from './store';
 
@@ -28,69 +28,12 @@ interface DeliveryCheckpoint {
   acked: number;
 }
 
-// SFTP status codes (draft-ietf-secsh-filexfer-02 §7).
-const NO_SUCH_FILE = 2;
-const PERMISSION_DENIED = 3;
-
 /** Where the archive lands: the final name, and the hidden temporary name it is written under. */
 export function remotePathsOf(row: Pick<ExportRow, 'id' | 'directory' | 'archiveName'>) {
   return {
     finalPath: path.join(row.directory, row.archiveName),
     tempPath: path.join(row.directory, `.${row.archiveName}.${row.id.slice(0, 8)}.ferry-part`),
   };
-}
-
-export async function statOrNull(sftp: SFTPWrapper, p: string): Promise<Stats | null> {
-  try {
-    return await sftpRequest<Stats>(sftp, `stat ${p}`, (cb) => sftp.stat(p, cb));
-  } catch (err) {
-    if ((err as { code?: number }).code === NO_SUCH_FILE) return null;
-    throw err;
-  }
-}
-
-async function openTemp(sftp: SFTPWrapper, tempPath: string, resume: boolean): Promise<Buffer> {
-  try {
-    return await sftpRequest<Buffer>(sftp, `open ${tempPath}`, (cb) =>
-      sftp.open(tempPath, resume ? 'r+' : 'w', cb),
-    );
-  } catch (err) {
-    const code = (err as { code?: number }).code;
-    if (code === NO_SUCH_FILE || code === PERMISSION_DENIED) {
-      throw nonRetryable(Failure.RemoteDirUnwritable, `cannot write ${tempPath}: ${(err as Error).message}`);
-    }
-    throw err;
-  }
-}
-
-/** Creates the target directory and its parents where missing (a partner's inbox may be new). */
-async function ensureDirectory(sftp: SFTPWrapper, dir: string): Promise<void> {
-  const parts = dir.split('/');
-  for (let i = 1; i <= parts.length; i++) {
-    const p = parts.slice(0, i).join('/');
-    if (p === '' || p === '.') continue;
-    const stats = await statOrNull(sftp, p);
-    if (stats?.isDirectory()) continue;
-    if (stats)
-      throw nonRetryable(
-        Failure.RemoteDirUnwritable,
-        `${p} exists on the target server and is not a directory`,
-      );
-    try {
-      await sftpRequest<void>(sftp, `mkdir ${p}`, (cb) => sftp.mkdir(p, cb));
-    } catch (err) {
-      // Made meanwhile by another export to the same directory: fine.
-      if ((await statOrNull(sftp, p))?.isDirectory()) continue;
-      const code = (err as { code?: number }).code;
-      if (code === PERMISSION_DENIED || code === NO_SUCH_FILE) {
-        throw nonRetryable(
-          Failure.RemoteDirUnwritable,
-          `cannot create ${p} on the target server: ${(err as Error).message}`,
-        );
-      }
-      throw err;
-    }
-  }
 }
 
 /** Re-cuts a byte stream into `size`-byte writes at increasing offsets. */
@@ -165,32 +108,6 @@ async function upload(
       deps.log.debug({ err, tempPath }, 'closing the temporary file failed'),
     );
   }
-}
-
-/** Renames into place: atomic replace (posix-rename) with overwrite, else a rename that refuses to replace. */
-async function rename(sftp: SFTPWrapper, from: string, to: string, overwrite: boolean): Promise<void> {
-  const extensions = (sftp as unknown as { _extensions?: Record<string, string> })._extensions ?? {};
-  if (overwrite && extensions['posix-rename@openssh.com'] === '1') {
-    await sftpRequest<void>(sftp, `rename ${from}`, (cb) => sftp.ext_openssh_rename(from, to, cb));
-    return;
-  }
-  if (overwrite && (await statOrNull(sftp, to))) {
-    // No atomic replace on this server: the old file goes first, so for a moment there is none.
-    await sftpRequest<void>(sftp, `remove ${to}`, (cb) => sftp.unlink(to, cb));
-  }
-  try {
-    await sftpRequest<void>(sftp, `rename ${from}`, (cb) => sftp.rename(from, to, cb));
-  } catch (err) {
-    if (await statOrNull(sftp, to)) throw existsFailure(to);
-    throw err;
-  }
-}
-
-function existsFailure(finalPath: string) {
-  return nonRetryable(
-    Failure.RemoteFileExists,
-    `${finalPath} already exists on the target server (the export did not ask to overwrite it)`,
-  );
 }
 
 /**

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Batch, Prisma } from '../../generated/prisma/client';
 import { closeBatch } from '../../lib/batch-store';
 import { isUniqueViolation } from '../../lib/db';
-import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
+import { ConflictError, NotFoundError } from '../../lib/errors';
 import { WorkflowType, workflowIds, type BatchInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
+import { idempotencyKeyOf } from '../idempotency';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { temporalUnavailable } from '../temporal';
 import { prepareBatchExports } from './inputs';
@@ -46,14 +47,7 @@ export async function createBatch(
   idempotencyKey?: string,
 ): Promise<CreatedBatch> {
   const { config, db, temporal, log } = deps;
-  if (
-    idempotencyKey !== undefined &&
-    body.clientRequestId !== undefined &&
-    idempotencyKey !== body.clientRequestId
-  ) {
-    throw new ValidationError('the Idempotency-Key header and clientRequestId differ');
-  }
-  const key = idempotencyKey ?? body.clientRequestId;
+  const key = idempotencyKeyOf(idempotencyKey, body.clientRequestId);
   const repeat = key === undefined ? null : await db.batch.findUnique({ where: { clientRequestId: key } });
   if (repeat) return created(repeat);
 

@@ -6,7 +6,7 @@ import { presentRoute } from './present';
 import { createRouteBody, patchRouteBody } from './schema';
 import { createRoute, deleteRoute, findRoute, listRoutes, updateRoute } from './service';
 
-/** /v1/routes (PRODUCT.md §1.5): which events start which work. */
+/** /v1/routes (docs/events.md): which events start which work. */
 export function eventRouteRoutes(deps: ApiDeps): Router {
   const router = Router();
   const json = express.json({ limit: '64kb' });

@@ -4,7 +4,7 @@ import { UUID } from '../params';
 import { bucketNameProblem } from '../servers/schema';
 
 /**
- * Bodies of /v1/routes (PRODUCT.md §1.5): what a route matches and the one
+ * Bodies of /v1/routes (docs/events.md): what a route matches and the one
  * action it runs. Unknown fields are refused, as everywhere in the API.
  */
 

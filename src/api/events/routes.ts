@@ -8,7 +8,7 @@ import { isS3TestEvent, listEventsQuery, parseEvents } from './schema';
 import { findEvent, ingestEvents, listEvents } from './service';
 
 /**
- * POST /v1/events (PRODUCT.md §1.5), mounted ahead of the API's bearer check
+ * POST /v1/events (docs/events.md), mounted ahead of the API's bearer check
  * because it has its own: per-source tokens let MinIO's webhook target in.
  * Any content type is read as JSON (SNS and some hooks send text/plain).
  */

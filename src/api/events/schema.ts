@@ -7,7 +7,7 @@ import { normalizeObjectKey } from '../../lib/keys';
 import { UUID } from '../params';
 
 /**
- * Bodies of POST /v1/events (PRODUCT.md §1.5): S3 event notifications as
+ * Bodies of POST /v1/events (docs/events.md): S3 event notifications as
  * MinIO and AWS send them (`{"Records": [...]}`; MinIO adds `EventName` and
  * `Key`), and Ferry's generic event `{id?, type, source?, subject?, data}`.
  * Each record becomes one Event row; a record whose key Ferry will not act

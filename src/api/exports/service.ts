@@ -17,6 +17,7 @@ import {
   type ExportProgress,
 } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
+import { idempotencyKeyOf } from '../idempotency';
 import type { CreateExportBody } from './schema';
 
 /** Objects looked at, at request time, for a prefix: enough to catch a wrong prefix or an obvious collision. */
@@ -145,14 +146,7 @@ export async function createExport(
   idempotencyKey?: string,
 ): Promise<CreatedExport> {
   const { config, db, temporal, log } = deps;
-  if (
-    idempotencyKey !== undefined &&
-    body.clientRequestId !== undefined &&
-    idempotencyKey !== body.clientRequestId
-  ) {
-    throw new ValidationError('the Idempotency-Key header and clientRequestId differ');
-  }
-  const clientRequestId = idempotencyKey ?? body.clientRequestId;
+  const clientRequestId = idempotencyKeyOf(idempotencyKey, body.clientRequestId);
   const exportId = exportIdFor(clientRequestId);
   const workflowId = workflowIds.export(exportId);
   const requestHash = requestHashOf(body);

@@ -6,7 +6,7 @@ import { jobIdParam, listJobsQuery } from './schema';
 import { cancelJob, findJob, inspectWorkflow, listJobs } from './service';
 
 /**
- * /v1/jobs (PRODUCT.md §1.4): every kind of job (transfers, uploads, exports,
+ * /v1/jobs (docs/exports.md, "The jobs API"): every kind of job (transfers, uploads, exports,
  * batches) in one list, read from each kind's own row through the view "Job";
  * a job's ID is its workflow ID.
  */
