@@ -5,11 +5,14 @@
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/chromium.sh
+source "$ROOT/scripts/lib/chromium.sh"
 cd "$ROOT"
 
 started=$(date +%s)
 bash scripts/setup.sh
 bash scripts/services.sh up
+ensure_chromium
 # shellcheck disable=SC1091 # written by services.sh
 source "$STATE_DIR/env"
 DATABASE_URL="$TEST_DATABASE_URL" npx tsx scripts/migrate.ts
