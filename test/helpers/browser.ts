@@ -23,7 +23,8 @@ export async function launchBrowser(): Promise<Browser> {
 export async function withPage<T>(use: (page: Page) => Promise<T>): Promise<T> {
   const browser = await launchBrowser();
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
     return await use(page);
   } finally {
     await browser.close();
@@ -39,15 +40,16 @@ export async function inkShare(page: Page, screenshot: Buffer): Promise<number> 
   const scratch = await page.context().newPage();
   try {
     const dataUrl = `data:image/png;base64,${screenshot.toString('base64')}`;
-    return await scratch.evaluate(async (src) => {
+    // A string, not a function: the code runs in the page, and this project's
+    // TypeScript has no DOM types.
+    const share: unknown = await scratch.evaluate(`(async () => {
       const img = new Image();
-      img.src = src;
+      img.src = ${JSON.stringify(dataUrl)};
       await img.decode();
       const canvas = document.createElement('canvas');
       canvas.width = img.width;
       canvas.height = img.height;
       const ctx = canvas.getContext('2d');
-      if (!ctx) throw new Error('no 2d context');
       ctx.drawImage(img, 0, 0);
       const { data } = ctx.getImageData(0, 0, img.width, img.height);
       let differing = 0;
@@ -55,7 +57,9 @@ export async function inkShare(page: Page, screenshot: Buffer): Promise<number> 
         if (data[i] !== data[0] || data[i + 1] !== data[1] || data[i + 2] !== data[2]) differing += 1;
       }
       return differing / (data.length / 4);
-    }, dataUrl);
+    })()`);
+    if (typeof share !== 'number') throw new Error('screenshot could not be decoded');
+    return share;
   } finally {
     await scratch.close();
   }
