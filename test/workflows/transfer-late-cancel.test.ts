@@ -47,6 +47,38 @@ function transferStubs(gated: 'transferToS3' | 'applyAfterTransfer', gate: Retur
   return { calls, activities };
 }
 
+/**
+ * Starts transferFile on a stub worker, cancels it once the gated activity is
+ * reached, lets the activity go on once the cancel is in the history, and
+ * returns how the workflow ended.
+ */
+async function cancelAtGate(
+  taskQueue: string,
+  activities: StubActivities,
+  gate: ReturnType<typeof createGate>,
+  transferId: string,
+): Promise<unknown> {
+  return withStubWorker(env(), taskQueue, activities, async () => {
+    const handle = await env().client.workflow.start<typeof transferFile>(WorkflowType.transferFile, {
+      taskQueue,
+      workflowId: `cancel-at-gate-${taskQueue}`,
+      args: [{ transferId }],
+    });
+    await gate.reached;
+    await handle.cancel();
+    await waitForEvent(
+      handle,
+      'cancel requested',
+      (e) => !!e.workflowExecutionCancelRequestedEventAttributes,
+    );
+    gate.open();
+    return handle.result().then(
+      (result) => result,
+      (err: Error) => err.cause?.constructor.name ?? err.name,
+    );
+  });
+}
+
 describe('transferFile: a cancel that arrives once the object is stored', () => {
   for (const gated of ['transferToS3', 'applyAfterTransfer'] as const) {
     const when =
@@ -57,22 +89,7 @@ describe('transferFile: a cancel that arrives once the object is stored', () => 
       const taskQueue = taskQueueFor(t.name);
       const gate = createGate();
       const { calls, activities } = transferStubs(gated, gate);
-      const result = await withStubWorker(env(), taskQueue, activities, async () => {
-        const handle = await env().client.workflow.start<typeof transferFile>(WorkflowType.transferFile, {
-          taskQueue,
-          workflowId: `late-cancel-${taskQueue}`,
-          args: [{ transferId: 'transfer-1' }],
-        });
-        await gate.reached;
-        await handle.cancel();
-        await waitForEvent(
-          handle,
-          'cancel requested',
-          (e) => !!e.workflowExecutionCancelRequestedEventAttributes,
-        );
-        gate.open();
-        return await handle.result();
-      });
+      const result = await cancelAtGate(taskQueue, activities, gate, 'transfer-1');
       assert.deepEqual(result, {
         transferId: 'transfer-1',
         status: 'completed',
@@ -100,25 +117,7 @@ describe('transferFile: a cancel that arrives once the object is stored', () => 
         clearInterval(beat);
       }
     };
-    const outcome = await withStubWorker(env(), taskQueue, activities, async () => {
-      const handle = await env().client.workflow.start<typeof transferFile>(WorkflowType.transferFile, {
-        taskQueue,
-        workflowId: `early-cancel-${taskQueue}`,
-        args: [{ transferId: 'transfer-2' }],
-      });
-      await gate.reached;
-      await handle.cancel();
-      await waitForEvent(
-        handle,
-        'cancel requested',
-        (e) => !!e.workflowExecutionCancelRequestedEventAttributes,
-      );
-      gate.open();
-      return await handle.result().then(
-        () => 'completed',
-        (err: Error) => err.cause?.constructor.name ?? err.name,
-      );
-    });
+    const outcome = await cancelAtGate(taskQueue, activities, gate, 'transfer-2');
     assert.equal(outcome, 'CancelledFailure');
     assert.equal(calls.afterTransfer, 0, 'the source is left alone');
     assert.deepEqual(calls.marks, ['cancelled']);
