@@ -1,17 +1,16 @@
-import type { z } from 'zod';
-import type { OutboundPolicy } from '../lib/outbound';
-import { parsePayloadKeys, type PayloadKey } from '../lib/payload-codec';
-import { parseKeyring, type SecretKeyring } from '../lib/secrets';
-import { schema } from './schema';
-
-export type { EventToken } from './schema';
-
 /**
  * Ferry's whole configuration, read from the environment once and validated
  * at start-up. Every setting is documented here with its default; a test
  * checks that the README's configuration table lists each one.
  */
-const MiB = 1024 * 1024;
+import type { z } from 'zod';
+import type { OutboundPolicy } from '../lib/outbound';
+import { parsePayloadKeys, type PayloadKey } from '../lib/payload-codec';
+import { parseKeyring, type SecretKeyring } from '../lib/secrets';
+import { schema } from './schema';
+import { MiB } from '../lib/units';
+
+export type { EventToken } from './schema';
 
 /** Names of every setting, for documentation checks. */
 export const configKeys = Object.keys(schema.shape);

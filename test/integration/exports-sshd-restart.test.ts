@@ -17,8 +17,7 @@ import { useExportSuite } from '../helpers/exports-suite';
 import { startPrivateSshd } from '../helpers/private-sshd';
 import { waitFor } from '../helpers/wait';
 import { withWorker } from '../helpers/worker';
-
-const MiB = 1024 * 1024;
+import { MiB } from '../../src/lib/units';
 
 describe('exports: SFTP server restarts and cancellation during delivery', () => {
   const suite = useExportSuite('exports-sshd-restart', { EXPORT_MEMORY_MIB: '24', LOG_LEVEL: 'error' });
@@ -31,19 +30,25 @@ describe('exports: SFTP server restarts and cancellation during delivery', () =>
     await sshd.close();
   });
 
-  it('completes with one valid file when sshd is stopped mid-delivery and started again', async () => {
-    const key = `${suite.prefix}restart/big.bin`;
+  /** Puts one 96 MiB object and POSTs its export into a fresh target directory. */
+  async function startBigExport(name: string) {
+    const key = `${suite.prefix}${name}/big.bin`;
     await putObjects(suite.deps.s3, suite.deps.config.FERRY_BUCKET, [{ key, body: randomBytes(96 * MiB) }]);
     const dir = exportDir();
+    const res = await suite.api.call<{ exportId: string; jobId: string }>('POST', '/v1/exports', {
+      json: {
+        sources: { bucket: suite.deps.config.FERRY_BUCKET, keys: [key] },
+        archiveName: `${name}.zip`,
+        target: { serverId: suite.server.id, directory: dir.relative },
+      },
+    });
+    assert.equal(res.status, 202, res.text);
+    return { dir, ...res.body };
+  }
+
+  it('completes with one valid file when sshd is stopped mid-delivery and started again', async () => {
     await withWorker(suite.deps, suite.taskQueue, async () => {
-      const res = await suite.api.call<{ exportId: string; jobId: string }>('POST', '/v1/exports', {
-        json: {
-          sources: { bucket: suite.deps.config.FERRY_BUCKET, keys: [key] },
-          archiveName: 'restart.zip',
-          target: { serverId: suite.server.id, directory: dir.relative },
-        },
-      });
-      assert.equal(res.status, 202, res.text);
+      const { dir, exportId, jobId } = await startBigExport('restart');
       const tempSize = () => {
         const temp = remoteListing(dir.local).find((f) => f.endsWith('.ferry-part'));
         return temp ? statSync(path.join(dir.local, temp)).size : 0;
@@ -53,13 +58,13 @@ describe('exports: SFTP server restarts and cancellation during delivery', () =>
         intervalMs: 20,
       });
       await sshd.stop();
-      const handle = suite.deps.temporal.workflow.getHandle(res.body.jobId);
+      const handle = suite.deps.temporal.workflow.getHandle(jobId);
       await waitFor('the delivery to fail and retry', async () => {
         const pending = (await handle.describe()).raw.pendingActivities ?? [];
         return (pending[0]?.attempt ?? 0) >= 2;
       });
       await sshd.start();
-      const done = await settledExport(suite.api, res.body.exportId);
+      const done = await settledExport(suite.api, exportId);
       assert.equal(done.status, 'completed', done.error ?? '');
       assert.deepEqual(remoteListing(dir.local), ['restart.zip'], 'one file and no temporary file');
       const local = await fetchOverSftp(done.remotePath ?? '');
@@ -72,18 +77,8 @@ describe('exports: SFTP server restarts and cancellation during delivery', () =>
   });
 
   it('cancels a running delivery promptly and removes the temporary file and the staged zip', async () => {
-    const key = `${suite.prefix}cancel/big.bin`;
-    await putObjects(suite.deps.s3, suite.deps.config.FERRY_BUCKET, [{ key, body: randomBytes(96 * MiB) }]);
-    const dir = exportDir();
     await withWorker(suite.deps, suite.taskQueue, async () => {
-      const res = await suite.api.call<{ exportId: string; jobId: string }>('POST', '/v1/exports', {
-        json: {
-          sources: { bucket: suite.deps.config.FERRY_BUCKET, keys: [key] },
-          archiveName: 'cancel.zip',
-          target: { serverId: suite.server.id, directory: dir.relative },
-        },
-      });
-      assert.equal(res.status, 202, res.text);
+      const { dir, exportId, jobId } = await startBigExport('cancel');
       await waitFor(
         'the delivery to have started writing',
         () => remoteListing(dir.local).some((f) => f.endsWith('.ferry-part')),
@@ -94,14 +89,14 @@ describe('exports: SFTP server restarts and cancellation during delivery', () =>
       );
       // With the server down the delivery cannot finish before the cancel lands, whatever the speed.
       await sshd.stop();
-      const cancel = await suite.api.call('DELETE', `/v1/exports/${res.body.exportId}`);
+      const cancel = await suite.api.call('DELETE', `/v1/exports/${exportId}`);
       assert.equal(cancel.status, 202, cancel.text);
       await sshd.start();
-      const done = await settledExport(suite.api, res.body.exportId);
+      const done = await settledExport(suite.api, exportId);
       assert.equal(done.status, 'cancelled');
-      await assert.rejects(suite.deps.temporal.workflow.getHandle(res.body.jobId).result());
+      await assert.rejects(suite.deps.temporal.workflow.getHandle(jobId).result());
       assert.deepEqual(remoteListing(dir.local), [], 'no temporary and no final file');
-      const row = await suite.deps.db.export.findUniqueOrThrow({ where: { id: res.body.exportId } });
+      const row = await suite.deps.db.export.findUniqueOrThrow({ where: { id: exportId } });
       await assert.rejects(
         suite.deps.s3.send(new HeadObjectCommand({ Bucket: row.bucket, Key: row.stagingKey ?? '' })),
         (err) => isS3NotFound(err),

@@ -8,7 +8,7 @@
  * server-side with UploadPartCopy (no bytes through the worker); only runs of
  * smaller chunks are coalesced, streamed through the worker into one part.
  */
-const MiB = 1024 * 1024;
+import { MiB } from '../../lib/units';
 
 /** S3's minimum size of a non-final part. */
 export const MIN_PART_BYTES = 5 * MiB;
