@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { after, before } from 'node:test';
 import type { Server } from '../../src/generated/prisma/client';
 import { startTestApi, type TestApi } from './api-client';
 import { createTestDeps, type TestDeps } from './deps';
 import { removeTestFiles } from './ingest-fixtures';
 import { removeTree } from './ingest-tree';
-import { cleanupServer } from './servers';
+import { cleanupServer, terminateOpenWorkflows } from './servers';
 
 /**
  * The set-up most ingest test files share, registered as the file's
@@ -20,6 +21,10 @@ function deferred<T extends object>(what: string): { value: T; set(real: T | und
       if (!real) throw new Error(`${what} used outside a test (before() has not run)`);
       return Reflect.get(real, prop, real) as unknown;
     },
+    // So that `{ ...deps, temporal }` copies the real clients.
+    ownKeys: () => (real ? Reflect.ownKeys(real) : []),
+    getOwnPropertyDescriptor: (_target, prop) =>
+      real ? { ...Reflect.getOwnPropertyDescriptor(real, prop), configurable: true } : undefined,
   });
   return { value, set: (r) => (real = r) };
 }
@@ -72,4 +77,33 @@ export function useIngestApi(taskQueue: string): IngestApi {
     }
   });
   return { deps: deps.value, api: api.value, taskQueue, track: (s) => (server = s) };
+}
+
+/**
+ * API tests that start workflows nobody runs: deps and an API whose task
+ * queue no worker polls; afterwards the workflows they started are terminated.
+ */
+export function useApiWithoutWorker(overrides: Record<string, string> = {}): {
+  deps: TestDeps;
+  api: TestApi;
+} {
+  const deps = deferred<TestDeps>('test deps');
+  const api = deferred<TestApi>('test API');
+  let created: { deps: TestDeps; api: TestApi } | undefined;
+  before(async () => {
+    const d = await createTestDeps({ TEMPORAL_TASK_QUEUE: `no-worker-${randomUUID()}`, ...overrides });
+    created = { deps: d, api: await startTestApi(d) };
+    deps.set(created.deps);
+    api.set(created.api);
+  });
+  after(async () => {
+    if (!created) return;
+    try {
+      await terminateOpenWorkflows(created.deps.temporal, created.deps.config.TEMPORAL_TASK_QUEUE);
+    } finally {
+      await created.api.close();
+      await created.deps.close();
+    }
+  });
+  return { deps: deps.value, api: api.value };
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -7,9 +6,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_POLICY, OutboundError, outboundFetch, parseAllowlist } from '../../src/lib/outbound';
 import { callWebhook, sendWebhook, WebhookError } from '../../src/lib/webhook';
 import { Failure } from '../../src/workflows/contract';
-import { startTestApi, type TestApi } from '../helpers/api-client';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
-import { serverBody, terminateOpenWorkflows } from '../helpers/servers';
+import { useApiWithoutWorker } from '../helpers/suite';
+import { serverBody } from '../helpers/servers';
 import { startWebhookReceiver } from '../helpers/webhook-receiver';
 
 /** A loopback HTTP server answering with `handler`, counting the requests it got. */
@@ -147,23 +145,7 @@ describe('outbound calls: the policy is applied when a URL is called', () => {
 });
 
 describe('outbound URLs: registration refuses literal internal addresses (400)', () => {
-  let deps: TestDeps;
-  let api: TestApi;
-  before(async () => {
-    deps = await createTestDeps({
-      TEMPORAL_TASK_QUEUE: `no-worker-${randomUUID()}`,
-      FERRY_OUTBOUND_ALLOWLIST: '',
-    });
-    api = await startTestApi(deps);
-  });
-  after(async () => {
-    try {
-      await terminateOpenWorkflows(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE);
-    } finally {
-      await api.close();
-      await deps.close();
-    }
-  });
+  const { deps, api } = useApiWithoutWorker({ FERRY_OUTBOUND_ALLOWLIST: '' });
 
   for (const url of [
     'http://2130706433/hook',

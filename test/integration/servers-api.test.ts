@@ -1,36 +1,22 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Client, ScheduleNotFoundError } from '@temporalio/client';
 import { sealedIn, type SealedField } from '../../src/lib/sealed-fields';
 import { decryptSecret } from '../../src/lib/secrets';
 import { workflowIds } from '../../src/workflows/contract';
-import { startTestApi, type TestApi } from '../helpers/api-client';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
+import { startTestApi } from '../helpers/api-client';
+import { useApiWithoutWorker } from '../helpers/suite';
 import { sftpAccount } from '../helpers/env';
-import { serverBody, terminateOpenWorkflows, type ServerAnswer } from '../helpers/servers';
+import { serverBody, type ServerAnswer } from '../helpers/servers';
 
 describe('servers API: rows, secrets and Temporal Schedules', () => {
-  let deps: TestDeps;
-  let api: TestApi;
+  // Scans requested here go to a queue no worker polls: this file is about the API and the schedules.
+  const { deps, api } = useApiWithoutWorker();
   const password = 'pw-Zq8#only-in-the-request';
   const webhookSecret = 'hook-secret-9f2c-only-in-the-request';
   const privateKey = readFileSync(sftpAccount().privateKeyFile, 'utf8');
-
-  before(async () => {
-    // Scans requested here go to a queue no worker polls: this file is about the API and the schedules.
-    deps = await createTestDeps({ TEMPORAL_TASK_QUEUE: `no-worker-${randomUUID()}` });
-    api = await startTestApi(deps);
-  });
-  after(async () => {
-    try {
-      await terminateOpenWorkflows(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE);
-    } finally {
-      await api.close();
-      await deps.close();
-    }
-  });
 
   /** No answer may carry a secret, in any encoding the row holds. */
   function assertNoSecrets(text: string): void {
