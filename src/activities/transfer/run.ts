@@ -68,7 +68,8 @@ export class TransferRun {
 
   async execute(sftp: SFTPWrapper): Promise<RunResult> {
     try {
-      const partSize = partSizeFor(this.file.size, this.deps.config.transferPartBytes);
+      const { transferPartBytes, TRANSFER_MAX_PART_MIB } = this.deps.config;
+      const partSize = partSizeFor(this.file.size, transferPartBytes, TRANSFER_MAX_PART_MIB * 1024 * 1024);
       if (this.file.size <= partSize && !this.row.uploadId) return await this.putWholeFile(sftp);
       await assertUnchanged(sftp, this.file, 'before transfer');
       if (this.row.uploadId) {

@@ -19,6 +19,7 @@ import {
   isS3NotFound,
   storageRequest,
 } from './errors';
+import type { ConditionalOutcome } from './multipart';
 import { withKnownPayloadHash } from './signing';
 
 /** An object's address in storage, as the SDK's commands take it. */
@@ -140,8 +141,16 @@ export async function putObject(
     PutObjectCommandInput,
     'Body' | 'ContentLength' | 'ChecksumSHA256' | 'ContentType' | 'Metadata'
   >,
-): Promise<void> {
-  await storageRequest('PutObject', () => s3.send(new PutObjectCommand({ ...ref, ...input })));
+  { onlyIfAbsent = false } = {},
+): Promise<ConditionalOutcome> {
+  try {
+    await s3.send(new PutObjectCommand({ ...ref, ...input, ...(onlyIfAbsent ? { IfNoneMatch: '*' } : {}) }));
+    return 'stored';
+  } catch (err) {
+    if (onlyIfAbsent && isPreconditionFailed(err)) return 'exists';
+    if (onlyIfAbsent && isNotImplemented(err)) return 'unsupported';
+    throw classifyS3Error(err, 'PutObject');
+  }
 }
 
 export async function tagSha256(s3: S3Client, ref: ObjectRef, hex: string): Promise<void> {
