@@ -4,6 +4,7 @@ import { createExportBatchActivities } from './export-batch';
 import { createExportActivities } from './exports';
 import { createHealthActivities } from './health';
 import { createScanActivities } from './scan';
+import { sftpConnections } from './sftp/connection-limit';
 import { createTransferActivities } from './transfer';
 import { createTransferBatchActivities } from './transfer-batch';
 import { createUploadActivities } from './uploads';
@@ -12,6 +13,7 @@ export type { ActivityDeps } from './deps';
 
 /** The activity factory: every activity, built from injected clients. */
 export function createActivities(deps: ActivityDeps) {
+  sftpConnections.configure(deps.config.SFTP_MAX_CONNECTIONS, deps.config.SFTP_MAX_CONNECTIONS_PER_SERVER);
   return {
     ...createHealthActivities(deps),
     ...createScanActivities(deps),

@@ -7,6 +7,7 @@ import { errorHandler, notFoundRoute } from './errors';
 import { eventIngestRoutes } from './events/routes';
 import { bigintReplacer } from './json';
 import { healthRoutes } from './health/routes';
+import { perTokenRateLimit } from './rate-limit';
 import { v1Routes } from './routes';
 
 export function createApp(deps: ApiDeps): Express {
@@ -18,9 +19,8 @@ export function createApp(deps: ApiDeps): Express {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'ferry_api_' });
 
-  app.use(
-    healthRoutes({ db: deps.db, temporal: deps.temporal, s3: deps.s3, bucket: deps.config.FERRY_BUCKET }),
-  );
+  const { db, temporal, s3, log } = deps;
+  app.use(healthRoutes({ db, temporal, s3, log, bucket: deps.config.FERRY_BUCKET }));
 
   app.use(codecRoutes(deps));
 
@@ -32,7 +32,7 @@ export function createApp(deps: ApiDeps): Express {
   // POST /v1/events checks its own tokens (per-source ones too), so it comes before the API's.
   app.use('/v1', eventIngestRoutes(deps));
   const v1: Router = express.Router();
-  v1.use(auth);
+  v1.use(auth, perTokenRateLimit(deps.config.API_RATE_LIMIT_PER_MINUTE));
   for (const mount of v1Routes(deps)) v1.use(mount);
   app.use('/v1', v1);
 

@@ -20,7 +20,8 @@ export function tokenMatcher(tokens: readonly string[]): (given: string) => bool
   };
 }
 
-function bearerOf(header: string | undefined): string | undefined {
+/** The token of an `Authorization: Bearer …` header. */
+export function bearerOf(header: string | undefined): string | undefined {
   return /^Bearer (.+)$/i.exec(header ?? '')?.[1]?.trim();
 }
 

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { FerryError, NotFoundError } from '../lib/errors';
+import { FerryError, NotFoundError, TooManyRequestsError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 
 /** Body shape of every error answer; a 4xx for anything wrong with the request. */
@@ -28,6 +28,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (known) {
       const body: ErrorBody = { error: { code: known.code, message: known.message } };
       if (known.details !== undefined) body.error.details = known.details;
+      if (known instanceof TooManyRequestsError) res.setHeader('Retry-After', known.retryAfterSeconds);
       res.status(known.status).json(body);
       return;
     }

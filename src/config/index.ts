@@ -63,7 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     ...rest,
     outbound: { allowPrivate: FERRY_ALLOW_PRIVATE_WEBHOOKS, ...FERRY_OUTBOUND_ALLOWLIST },
-    transferPartBytes: TRANSFER_PART_MIB * MiB,
+    // The largest part bounds the usual one too.
+    transferPartBytes: Math.min(TRANSFER_PART_MIB, rest.TRANSFER_MAX_PART_MIB) * MiB,
     uploadMaxChunkBytes: UPLOAD_MAX_CHUNK_MIB * MiB,
     secretKey: parseKeyring(rest.FERRY_SECRET_KEYS, rest.FERRY_SECRET_KEY),
   };

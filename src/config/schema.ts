@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseAllowlist } from '../lib/outbound';
 import { parseKeyring } from '../lib/secrets';
+import { limits } from './limits';
 
 /**
  * Every setting of Ferry with its validation and its default (src/config/index.ts
@@ -209,6 +210,7 @@ export const schema = z.object({
    * allows 51,200) whatever the batch's size. @default 1000
    */
   BATCH_EXPORTS_PER_RUN: z.coerce.number().int().min(1).max(5000).default(1000),
+  ...limits,
 });
 
 /** One per-source event token. */

@@ -49,6 +49,17 @@ export class PayloadTooLargeError extends FerryError {
   }
 }
 
+/** A caller sent more requests than its limit allows; `retryAfterSeconds` says when to try again. */
+export class TooManyRequestsError extends FerryError {
+  override readonly name = 'TooManyRequestsError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('rate_limited', 429, message);
+  }
+}
+
 /** A dependency (Temporal, the database) did not answer; the request may be repeated. */
 export class ServiceUnavailableError extends FerryError {
   override readonly name = 'ServiceUnavailableError';

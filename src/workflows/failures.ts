@@ -11,6 +11,8 @@ export const Failure = {
   // Sources and servers
   /** Size or mtime differ from the listed version, or the file is gone: the next scan lists the new version. */
   SourceChanged: 'SourceChanged',
+  /** The file is larger than 10,000 parts of TRANSFER_MAX_PART_MIB. */
+  SourceTooLarge: 'SourceTooLarge',
   /** The SFTP server refuses to let Ferry read the file. */
   SourceUnreadable: 'SourceUnreadable',
   /** The remote directory of a scan cannot be read. */
@@ -53,6 +55,8 @@ export const Failure = {
   Raced: 'Raced',
   /** The multipart upload being filled was aborted underneath the assembly. */
   NoSuchUpload: 'NoSuchUpload',
+  /** An object already holds the upload's key and the upload did not ask to overwrite it. */
+  ObjectExists: 'ObjectExists',
   /** The upload ended without an object (the workflow's own failure). */
   UploadFailed: 'UploadFailed',
 

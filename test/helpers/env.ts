@@ -38,6 +38,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     WORKER_METRICS_PORT: '0',
     // The tests' webhook receivers listen on loopback; tests of the outbound policy override this.
     FERRY_OUTBOUND_ALLOWLIST: '127.0.0.0/8,::1',
+    // Tests make buckets of their own and scan every second; the tests of these limits override them.
+    FERRY_ALLOWED_BUCKETS: '*',
+    SCAN_INTERVAL_MIN_SECONDS: '1',
     ...overrides,
   });
 }

@@ -160,6 +160,46 @@ describe('servers API: rows, secrets and Temporal Schedules', () => {
     }
   });
 
+  it('refuses to point stored credentials at another host, port, user or host key without new ones', async () => {
+    const created = await api.call<ServerAnswer>('POST', '/v1/servers', { json: serverBody({ password }) });
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.id;
+    try {
+      const otherFingerprint = `SHA256:${Buffer.alloc(32, 1).toString('base64').replace(/=+$/, '')}`;
+      for (const change of [
+        { host: 'collector.attacker.example' },
+        { port: created.body.port + 1 },
+        { username: 'someone-else' },
+        { hostKeyFingerprint: otherFingerprint },
+        { host: 'collector.attacker.example', password: null },
+      ]) {
+        const refused = await api.call('PATCH', `/v1/servers/${id}`, { json: change });
+        assert.equal(refused.status, 400, `${JSON.stringify(change)}: ${refused.text}`);
+        assert.match(refused.text, /requires the credentials again/);
+      }
+      const row = await deps.db.server.findUniqueOrThrow({ where: { id } });
+      assert.equal(row.host, created.body.host, 'nothing was changed');
+      assert.equal(row.port, created.body.port);
+
+      // The same values are no change; other fields need no credentials.
+      const same = await api.call('PATCH', `/v1/servers/${id}`, {
+        json: { host: created.body.host, port: created.body.port, minAgeSeconds: 5 },
+      });
+      assert.equal(same.status, 200, same.text);
+
+      // With a credential, the move is allowed; the stored one the request left out is cleared.
+      const moved = await api.call<ServerAnswer>('PATCH', `/v1/servers/${id}`, {
+        json: { host: 'sftp.new.example', password: `${password}-new` },
+      });
+      assert.equal(moved.status, 200, moved.text);
+      assert.equal(moved.body.host, 'sftp.new.example');
+      assert.equal(moved.body.hasPassword, true);
+      assert.equal(moved.body.hasPrivateKey, false, 'the old private key does not follow the server');
+    } finally {
+      await api.call('DELETE', `/v1/servers/${id}`);
+    }
+  });
+
   it('checks the rules of concurrent PATCHes against each other: the last credential cannot be removed twice', async () => {
     const created = await api.call<ServerAnswer>('POST', '/v1/servers', { json: serverBody({ password }) });
     const id = created.body.id;

@@ -144,4 +144,28 @@ describe('transfer: crash of the worker', () => {
       await deps.db.transfer.delete({ where: { id: older.id } });
     }
   });
+  it('ends completed, not skipped, when the attempt that stored the object died before recording it', async (t) => {
+    const server = await createTestServer(deps);
+    const sha = writeRandomFile(server, 'stored-then-lost.bin', MiB + 5);
+    const row = await createTransferRow(deps, server, 'stored-then-lost.bin');
+    // The first attempt stores the object, then dies where a killed worker would: before the row says so.
+    let died = false;
+    const dying = withDbHook(deps, (model, method, args) => {
+      const { where, data } = args as { where?: { id?: string }; data?: { sha256?: string } };
+      if (model !== 'transfer' || method !== 'update' || where?.id !== row.id) return undefined;
+      if (!data?.sha256 || died) return undefined;
+      died = true;
+      return Promise.reject(new Error('worker lost between storing the object and recording it'));
+    });
+    const taskQueue = taskQueueFor(t.name);
+    const result = await withWorker(dying, taskQueue, async () =>
+      (await startTransfer(deps, row, taskQueue)).result(),
+    );
+    assert.ok(died, 'the first attempt stored the object and died before recording it');
+    assert.equal(result.status, 'completed', 'Ferry did transfer the file: not a duplicate');
+    const after = await transferRow(deps, row.id);
+    assert.equal(after.status, 'completed');
+    assert.equal(after.sha256, sha);
+    assert.equal((await objectDigest(deps, row.objectKey, row.bucket)).sha256, sha);
+  });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { eventExportId } from '../../lib/event-identity';
+import { bucketAllowed } from '../../lib/storage-policy';
 import { Failure, nonRetryable, type ExportInput } from '../../workflows/contract';
 import type { ActivityDeps } from '../deps';
 
@@ -25,7 +26,7 @@ function archiveNameFor(template: string, key: string): string {
  * event names (its key was refused at ingest unless already in normal form,
  * so the export reads exactly what the client wrote and nothing else).
  */
-export function createEventExport({ db }: ActivityDeps) {
+export function createEventExport({ db, config }: ActivityDeps) {
   return {
     async prepareEventExport({
       eventId,
@@ -44,6 +45,12 @@ export function createEventExport({ db }: ActivityDeps) {
       }
       if (event.kind !== 's3' || !event.bucket || !event.objectKey) {
         throw nonRetryable(Failure.RouteActionInvalid, `event ${eventId} names no object to export`);
+      }
+      if (!bucketAllowed(config, event.bucket)) {
+        throw nonRetryable(
+          Failure.RouteActionInvalid,
+          `bucket ${event.bucket} is not in FERRY_ALLOWED_BUCKETS`,
+        );
       }
       const s = route.settings as unknown as ExportSettings;
       const input: Omit<ExportInput, 'requestHash'> = {

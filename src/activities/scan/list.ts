@@ -4,6 +4,7 @@ import { FerryError } from '../../lib/errors';
 import { joinKey } from '../../lib/keys';
 import { transferWorkflowId } from '../../lib/workflow-ids';
 import type { ActivityDeps } from '../deps';
+import { assertKeyNotReserved } from '../../lib/storage-policy';
 import { loadSftpTarget, openSftp } from '../sftp/connection';
 import { fileFilter, isStable } from './filter';
 import { loadRejected, rejectedFilesCounter, rejectedIdOf, rejectedRow, reviveRejected } from './rejected';
@@ -112,6 +113,7 @@ export function createListActivity({ config, db, log }: ActivityDeps) {
       let objectKey: string;
       try {
         objectKey = joinKey(s.keyPrefix, file.rel);
+        assertKeyNotReserved(config, 'object key', objectKey);
       } catch (err) {
         if (!(err instanceof FerryError)) throw err;
         log.warn(

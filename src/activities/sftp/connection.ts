@@ -6,6 +6,7 @@ import type { Db } from '../../lib/db';
 import type { Logger } from '../../lib/logger';
 import { sealedIn } from '../../lib/sealed-fields';
 import { decryptSecret, type SecretKeyring } from '../../lib/secrets';
+import { sftpConnections } from './connection-limit';
 import { widenReceiveWindow } from './receive-window';
 import { Failure, nonRetryable } from '../../workflows/contract';
 
@@ -75,7 +76,11 @@ export async function openSftp(
 ): Promise<SftpClient> {
   const expected = normalizeFingerprint(target.hostKeyFingerprint);
   let presented: string | undefined;
+  const release = await sftpConnections.acquire(target.serverId);
   const client = new SftpClient(`ferry-${target.serverId}`, connectionEvents(target, log));
+  // The slot is given back when the SSH connection closes, however it ends (ssh2-sftp-client's
+  // own callbacks fire only outside its calls, so the ssh2 client underneath is listened to).
+  (client as unknown as { client: NodeJS.EventEmitter }).client.once('close', release);
   try {
     await client.connect({
       host: target.host,
@@ -96,6 +101,7 @@ export async function openSftp(
   } catch (err) {
     // The half-open connection is torn down; its own error would hide the real one.
     await client.end().catch(() => undefined);
+    release();
     throw classifyConnectError(err, target, expected, presented);
   }
 }

@@ -75,10 +75,14 @@ async function storeVerified(
   const digest = createHash('sha256').update(data).digest();
   const sha256 = digest.toString('hex');
   await assertUnchanged(bc.sftp, file, 'after reading');
-  if (!(await putWhole(s3, ref, data, digest, { onlyIfAbsent: true }))) {
+  const writtenBy = row.workflowId;
+  if (!(await putWhole(s3, ref, data, digest, { onlyIfAbsent: true, writtenBy }))) {
     const existing = await describeObject(s3, ref);
-    if (existing?.size === file.size && existing.sha256 === sha256) return { status: 'skipped', sha256 };
-    await putWhole(s3, ref, data, digest);
+    if (existing?.size === file.size && existing.sha256 === sha256) {
+      // Stored by this row's earlier attempt (which died before recording it): completed, not a duplicate.
+      return { status: existing.writtenBy === writtenBy ? 'completed' : 'skipped', sha256 };
+    }
+    await putWhole(s3, ref, data, digest, { writtenBy });
   }
   await verifyObject(s3, ref, { size: file.size, sha256, checksum: digest.toString('base64') });
   return { status: 'completed', sha256 };

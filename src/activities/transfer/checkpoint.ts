@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ListedPart } from '../../lib/s3';
+import { Failure, nonRetryable } from '../../workflows/contract';
 
 /** Size of a saved SHA-256 state before its unfinished block (native/sha256/index.js). */
 export const SHA256_STATE_BYTES = 40;
@@ -64,9 +65,20 @@ export function checkpointMatches(cp: Checkpoint, listed: readonly ListedPart[],
   });
 }
 
-/** S3 allows 10,000 parts: grow the part size (in whole MiB) for files that would need more. */
-export function partSizeFor(fileSize: number, configured: number): number {
+/**
+ * S3 allows 10,000 parts: grow the part size (in whole MiB) for files that
+ * would need more, up to `max` (TRANSFER_MAX_PART_MIB). The size is what the
+ * SFTP server reported, so it is not trusted to set the memory a transfer
+ * holds (two parts): a file that would need larger parts fails instead.
+ */
+export function partSizeFor(fileSize: number, configured: number, max: number): number {
   const MiB = 1024 * 1024;
   const needed = Math.ceil(fileSize / 10_000 / MiB) * MiB;
-  return Math.max(configured, needed);
+  if (needed > max) {
+    throw nonRetryable(
+      Failure.SourceTooLarge,
+      `a file of ${fileSize} bytes needs parts of ${needed / MiB} MiB, over TRANSFER_MAX_PART_MIB (${max / MiB})`,
+    );
+  }
+  return Math.min(Math.max(configured, needed), max);
 }

@@ -24,7 +24,9 @@ import {
   listPartsIfOpen,
   type ObjectRef,
   putWhole,
+  type StoredObject,
   tagSha256,
+  WRITER_METADATA,
 } from '../../lib/s3';
 import { TransferRecord } from './record';
 import { assertUnchanged, hashRemote, readWhole, type ReadTuning, type SourceFile } from './source';
@@ -68,7 +70,8 @@ export class TransferRun {
 
   async execute(sftp: SFTPWrapper): Promise<RunResult> {
     try {
-      const partSize = partSizeFor(this.file.size, this.deps.config.transferPartBytes);
+      const { transferPartBytes, TRANSFER_MAX_PART_MIB } = this.deps.config;
+      const partSize = partSizeFor(this.file.size, transferPartBytes, TRANSFER_MAX_PART_MIB * 1024 * 1024);
       if (this.file.size <= partSize && !this.row.uploadId) return await this.putWholeFile(sftp);
       await assertUnchanged(sftp, this.file, 'before transfer');
       if (this.row.uploadId) {
@@ -89,7 +92,7 @@ export class TransferRun {
             this.tuning,
             this.ctx.cancellationSignal,
           );
-          if (sha256 === existing.sha256) return await this.skipped(sha256);
+          if (sha256 === existing.sha256) return await this.alreadyStored(sha256, existing);
         }
       }
       // An earlier attempt may have died between opening its upload and recording it.
@@ -97,7 +100,10 @@ export class TransferRun {
         const scheduled = new Date(this.ctx.info.currentAttemptScheduledTimestampMs);
         await abortLostUploads({ ...this.deps, log: this.log }, this.ref, scheduled);
       }
-      const uploadId = await createMultipartUpload(this.deps.s3, this.ref, { ChecksumAlgorithm: 'SHA256' });
+      const uploadId = await createMultipartUpload(this.deps.s3, this.ref, {
+        ChecksumAlgorithm: 'SHA256',
+        Metadata: { [WRITER_METADATA]: this.row.workflowId },
+      });
       const cp: Checkpoint = { uploadId, partSize, offset: 0, hashState: '', parts: [] };
       await this.record.saveCheckpoint(cp);
       return await this.multipart(sftp, cp);
@@ -165,7 +171,7 @@ export class TransferRun {
     const stored = await describeObject(this.deps.s3, this.ref);
     if (stored?.size === this.file.size && stored.sha256 === sha256) {
       await this.discardUpload();
-      return await this.skipped(sha256);
+      return await this.alreadyStored(sha256, stored);
     }
     await completeMultipartUpload(this.deps.s3, this.ref, checkpoint.uploadId, checkpoint.parts);
     return await this.finish(sha256, compositeChecksum(checkpoint.parts), false);
@@ -181,11 +187,14 @@ export class TransferRun {
     const digest = createHash('sha256').update(data).digest();
     const sha256 = digest.toString('hex');
     await assertUnchanged(sftp, this.file, 'after reading');
-    const stored = await putWhole(this.deps.s3, this.ref, data, digest, { onlyIfAbsent: true });
+    const writtenBy = this.row.workflowId;
+    const stored = await putWhole(this.deps.s3, this.ref, data, digest, { onlyIfAbsent: true, writtenBy });
     if (!stored) {
       const existing = await describeObject(this.deps.s3, this.ref);
-      if (existing?.size === this.file.size && existing.sha256 === sha256) return await this.skipped(sha256);
-      await putWhole(this.deps.s3, this.ref, data, digest);
+      if (existing?.size === this.file.size && existing.sha256 === sha256) {
+        return await this.alreadyStored(sha256, existing);
+      }
+      await putWhole(this.deps.s3, this.ref, data, digest, { writtenBy });
     }
     return await this.finish(sha256, digest.toString('base64'), true);
   }
@@ -196,6 +205,18 @@ export class TransferRun {
     await verifyObject(this.deps.s3, this.ref, { size: this.file.size, sha256, checksum });
     await this.record.completed(sha256, this.file.size);
     // No progress signal for the end: the workflow learns it from the result (one task fewer per file).
+    return { status: 'completed', sha256, recorded: this.record.keepsSource };
+  }
+
+  /**
+   * The key already holds these bytes. Stored by an earlier attempt of this
+   * very transfer (it died before recording it): the transfer completed.
+   * Stored by anything else: an identical object, so nothing to send (skipped).
+   */
+  private async alreadyStored(sha256: string, existing: StoredObject): Promise<RunResult> {
+    if (existing.writtenBy !== this.row.workflowId) return await this.skipped(sha256);
+    this.log.info({ sha256 }, 'object stored by an earlier attempt of this transfer; recording it');
+    await this.record.completed(sha256, this.file.size);
     return { status: 'completed', sha256, recorded: this.record.keepsSource };
   }
 

@@ -1,6 +1,7 @@
 import type { Upload } from '../../generated/prisma/client';
 import {
   completeMultipartUpload,
+  type ConditionalOutcome,
   headObject,
   isNoSuchUpload,
   listParts,
@@ -62,7 +63,36 @@ export function createFinishActivities({ db, s3, config }: ActivityDeps) {
     }
     // No checksums: this multipart upload was created without a checksum algorithm.
     const completed = parts.map(({ PartNumber, ETag }) => ({ PartNumber, ETag }));
-    await completeMultipartUpload(s3, ref, multipartUploadId, completed);
+    await storeFinal(upload, (onlyIfAbsent) =>
+      completeMultipartUpload(s3, ref, multipartUploadId, completed, { onlyIfAbsent }),
+    );
+  }
+
+  /**
+   * Writes the final object, replacing one already at the key only if the
+   * upload said `overwrite`. The refusal is the write's own condition
+   * (If-None-Match: *), so an object that appears meanwhile is not replaced
+   * either; a store without conditional writes is asked first instead.
+   */
+  async function storeFinal(
+    upload: Upload,
+    write: (onlyIfAbsent: boolean) => Promise<ConditionalOutcome>,
+  ): Promise<void> {
+    if (upload.overwrite) {
+      await write(false);
+      return;
+    }
+    let outcome = await write(true);
+    if (outcome === 'unsupported') {
+      outcome = (await headObject(s3, objectOf(upload))) ? 'exists' : await write(false);
+    }
+    // A retry of a write that went through finds its own object.
+    if (outcome === 'exists' && !(await isAssembledBy(s3, upload))) {
+      throw nonRetryable(
+        Failure.ObjectExists,
+        `an object already exists at s3://${upload.bucket}/${upload.objectKey}; create the upload with "overwrite": true to replace it`,
+      );
+    }
   }
 
   /** Completes the object, checks its size, links it to the row (completed) and removes the staged chunks. */
@@ -75,11 +105,8 @@ export function createFinishActivities({ db, s3, config }: ActivityDeps) {
       if (multipartUploadId) {
         await completeMultipart(upload, multipartUploadId);
       } else {
-        await putObject(s3, objectOf(upload), {
-          Body: '',
-          ContentType: upload.contentType,
-          Metadata: finalMetadata(upload),
-        });
+        const input = { Body: '', ContentType: upload.contentType, Metadata: finalMetadata(upload) };
+        await storeFinal(upload, (onlyIfAbsent) => putObject(s3, objectOf(upload), input, { onlyIfAbsent }));
       }
       const head = await headObject(s3, objectOf(upload));
       if (!head) throw new Error(`final object s3://${upload.bucket}/${upload.objectKey} is missing`);

@@ -1,3 +1,4 @@
+import { assertBucketAllowed } from '../../lib/storage-policy';
 import { randomUUID } from 'node:crypto';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { FerryError, ValidationError } from '../../lib/errors';
@@ -76,7 +77,8 @@ async function checkServers({ db }: ApiDeps, ids: string[]): Promise<void> {
   }
 }
 
-async function checkBuckets({ s3 }: ApiDeps, buckets: string[]): Promise<void> {
+async function checkBuckets({ s3, config }: ApiDeps, buckets: string[]): Promise<void> {
+  for (const bucket of buckets) assertBucketAllowed(config, 'sources.bucket', bucket);
   for (const bucket of buckets) {
     try {
       await s3.send(new HeadBucketCommand({ Bucket: bucket }));

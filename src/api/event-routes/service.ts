@@ -1,3 +1,4 @@
+import { assertBucketAllowed } from '../../lib/storage-policy';
 import { randomUUID } from 'node:crypto';
 import type { Prisma, Route } from '../../generated/prisma/client';
 import { syncBucketNotifications } from '../../lib/bucket-notifications';
@@ -77,7 +78,14 @@ function nameTaken(err: unknown, name: string | undefined): unknown {
   return isUniqueViolation(err) ? new ConflictError(`a route named "${name}" already exists`) : err;
 }
 
+/** A route may watch only buckets Ferry may work in. */
+function checkBucket(deps: ApiDeps, body: PatchRouteBody): void {
+  const bucket = body.match?.bucket;
+  if (bucket) assertBucketAllowed(deps.config, 'match.bucket', bucket);
+}
+
 export async function createRoute(deps: ApiDeps, body: CreateRouteBody): Promise<Route> {
+  checkBucket(deps, body);
   await checkServers(deps.db, serversOf(body));
   try {
     return await deps.db.$transaction(
@@ -114,6 +122,7 @@ export async function listRoutes({ db }: ApiDeps): Promise<Route[]> {
 }
 
 export async function updateRoute(deps: ApiDeps, id: string, body: PatchRouteBody): Promise<Route> {
+  checkBucket(deps, body);
   await checkServers(deps.db, serversOf(body));
   try {
     return await deps.db.$transaction(

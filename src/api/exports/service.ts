@@ -1,3 +1,4 @@
+import { assertBucketAllowed } from '../../lib/storage-policy';
 import { createHash, randomUUID } from 'node:crypto';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
@@ -54,6 +55,7 @@ async function checkRequest(deps: ApiDeps, body: CreateExportBody, layout: Expor
   const server = await db.server.findUnique({ where: { id: body.target.serverId }, select: { id: true } });
   if (!server) throw new ValidationError(`target server ${body.target.serverId} does not exist`);
   const { bucket } = body.sources;
+  assertBucketAllowed(deps.config, 'sources.bucket', bucket);
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (err) {

@@ -41,12 +41,36 @@ export function createData(key: SecretKeyring, body: CreateServerBody): Prisma.S
   };
 }
 
+/** The fields that say which host a stored credential is sent to. */
+const TARGET_FIELDS = ['host', 'port', 'username', 'hostKeyFingerprint'] as const;
+
+/**
+ * A PATCH that points the server at another host (or account, or host key)
+ * must carry its credentials again: a stored secret never goes to a host it
+ * was not given for. The credentials the request carries replace the stored
+ * ones; one it leaves out is cleared.
+ */
+function credentialsForNewTarget(current: Server, body: PatchServerBody): PatchServerBody {
+  const changed = TARGET_FIELDS.filter((f) => body[f] !== undefined && body[f] !== current[f]);
+  if (changed.length === 0) return body;
+  if (typeof body.password !== 'string' && typeof body.privateKey !== 'string') {
+    throw new ValidationError('invalid request body', [
+      {
+        path: 'password',
+        message: `changing ${changed.join(', ')} requires the credentials again (password or privateKey) in the same request`,
+      },
+    ]);
+  }
+  return { ...body, password: body.password ?? null, privateKey: body.privateKey ?? null };
+}
+
 /** A PATCH: absent fields stay, `null` clears; the cross-field rules are checked on the merged result. */
 export function updateData(
   key: SecretKeyring,
   current: Server,
-  body: PatchServerBody,
+  request: PatchServerBody,
 ): Prisma.ServerUpdateInput {
+  const body = credentialsForNewTarget(current, request);
   const { password, privateKey, webhookSecret, ...plain } = body;
   const problems = serverRuleProblems({
     hasPassword: password === undefined ? current.passwordEnc !== null : password !== null,

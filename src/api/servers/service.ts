@@ -1,7 +1,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Server } from '../../generated/prisma/client';
 import { isRecordNotFound, isUniqueViolation } from '../../lib/db';
-import { ConflictError, FerryError, NotFoundError } from '../../lib/errors';
+import { ConflictError, FerryError, NotFoundError, ValidationError } from '../../lib/errors';
+import { assertBucketAllowed, assertKeyNotReserved } from '../../lib/storage-policy';
 import { workflowIds, type ScanInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import { assertOutboundUrl } from '../outbound';
@@ -36,8 +37,21 @@ export function createServerService({ config, db, temporal, log }: Omit<ApiDeps,
     return server;
   }
 
-  async function create(body: CreateServerBody): Promise<Server> {
+  /** Rules that depend on the configuration: where objects may go, how often a server may be scanned. */
+  function checkLimits(body: PatchServerBody): void {
     assertOutboundUrl('webhookUrl', body.webhookUrl, config.outbound);
+    if (body.bucket !== undefined) assertBucketAllowed(config, 'bucket', body.bucket);
+    if (body.keyPrefix !== undefined) assertKeyNotReserved(config, 'keyPrefix', body.keyPrefix);
+    const floor = config.SCAN_INTERVAL_MIN_SECONDS;
+    if (body.scanIntervalSeconds !== undefined && body.scanIntervalSeconds < floor) {
+      throw new ValidationError(`scanIntervalSeconds must be at least ${floor} (SCAN_INTERVAL_MIN_SECONDS)`, [
+        { path: 'scanIntervalSeconds', message: `must be at least ${floor}` },
+      ]);
+    }
+  }
+
+  async function create(body: CreateServerBody): Promise<Server> {
+    checkLimits(body);
     let server: Server;
     try {
       server = await db.server.create({ data: createData(config.secretKey, body) });
@@ -56,7 +70,7 @@ export function createServerService({ config, db, temporal, log }: Omit<ApiDeps,
 
   /** The schedule is rewritten inside the transaction: if Temporal refuses, the row is not changed either. */
   async function update(id: string, body: PatchServerBody): Promise<Server> {
-    assertOutboundUrl('webhookUrl', body.webhookUrl, config.outbound);
+    checkLimits(body);
     let server: Server;
     try {
       server = await db.$transaction(

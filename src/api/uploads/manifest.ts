@@ -1,7 +1,7 @@
 import type { UploadStatus } from '../../generated/prisma/client';
 import type { Db } from '../../lib/db';
 import { isUniqueViolation } from '../../lib/db';
-import { ConflictError, NotFoundError } from '../../lib/errors';
+import { ConflictError, NotFoundError, PayloadTooLargeError } from '../../lib/errors';
 
 export interface NewChunk {
   uploadId: string;
@@ -63,9 +63,11 @@ export async function recordChunk(db: Db, chunk: NewChunk): Promise<RecordOutcom
   const where = { uploadId_index: { uploadId: chunk.uploadId, index: chunk.index } };
   try {
     return await db.$transaction(async (tx) => {
-      assertReceiving(chunk.uploadId, await lockUpload(tx, chunk.uploadId, 'SHARE'));
+      const row = await lockUpload(tx, chunk.uploadId, 'SHARE');
+      assertReceiving(chunk.uploadId, row);
       const recorded = await tx.uploadChunk.findUnique({ where });
       if (recorded) return compareWithRecorded(chunk, recorded);
+      if (row.size !== null) await assertWithinDeclaredSize(tx, chunk, row.size);
       await tx.uploadChunk.create({ data: { ...chunk, size: BigInt(chunk.size) } });
       return 'recorded' as const;
     });
@@ -73,6 +75,27 @@ export async function recordChunk(db: Db, chunk: NewChunk): Promise<RecordOutcom
     // A concurrent PUT of the same index won the insert.
     if (!isUniqueViolation(err)) throw err;
     return compareWithRecorded(chunk, await db.uploadChunk.findUniqueOrThrow({ where }));
+  }
+}
+
+/**
+ * Refuses a chunk that would take the upload past the size it declared.
+ * Chunk PUTs of one upload share the row's lock, so they take a lock of the
+ * upload's own here: two chunks cannot each fit alone and overflow together.
+ */
+async function assertWithinDeclaredSize(tx: Tx, chunk: NewChunk, declared: bigint): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${chunk.uploadId}, 0))`;
+  const [{ total }] = await tx.$queryRaw<[{ total: bigint }]>`
+    SELECT coalesce(sum(size), 0)::bigint AS total FROM "UploadChunk" WHERE "uploadId" = ${chunk.uploadId}::uuid`;
+  assertFits(total, chunk.size, declared);
+}
+
+/** `received` bytes recorded plus a chunk of `size` must not exceed the declared size. */
+export function assertFits(received: bigint, size: number, declared: bigint): void {
+  if (received + BigInt(size) > declared) {
+    throw new PayloadTooLargeError(
+      `a chunk of ${size} bytes would take the upload to ${received + BigInt(size)} bytes, past its declared size of ${declared}`,
+    );
   }
 }
 

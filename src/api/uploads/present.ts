@@ -34,6 +34,7 @@ export function presentUpload(upload: Upload, chunks: ChunkSummary[], live?: Pro
     filename: upload.filename,
     bucket: upload.bucket,
     key: upload.objectKey,
+    overwrite: upload.overwrite,
     size: upload.size,
     contentType: upload.contentType,
     sha256: upload.sha256,

@@ -38,6 +38,8 @@ export const createUploadBody = z.strictObject({
     .max(2048)
     .refine((s) => !CONTROL.test(s), 'must not contain control characters')
     .optional(),
+  /** Replace an object already at `key`; without it, assembly refuses to (docs/security.md). */
+  overwrite: z.boolean().default(false),
   /** Seconds until the upload expires unless completed; defaults to UPLOAD_TTL_SECONDS. */
   ttlSeconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional(),
 });

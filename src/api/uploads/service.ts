@@ -4,7 +4,8 @@ import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { Upload } from '../../generated/prisma/client';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { normalizeObjectKey } from '../../lib/keys';
-import { deleteObject } from '../../lib/s3';
+import { deleteObject, headObject } from '../../lib/s3';
+import { assertKeyNotReserved } from '../../lib/storage-policy';
 import { deleteStaged, stagingKey, stagingPrefix } from '../../lib/upload-staging';
 import { uploadCompleteSignal, workflowIds, type Progress } from '../../workflows/contract';
 import type { uploadLifecycle } from '../../workflows/upload';
@@ -13,7 +14,7 @@ import { assertOutboundUrl } from '../outbound';
 import type { ServerTiming } from '../server-timing';
 import { liveProgress, temporalUnavailable } from '../temporal';
 import { stageChunk } from './stage-chunk';
-import { compareWithRecorded, queueUpload, recordChunk, type RecordOutcome } from './manifest';
+import { assertFits, compareWithRecorded, queueUpload, recordChunk, type RecordOutcome } from './manifest';
 import { effectiveStatus, type ChunkSummary } from './present';
 import type { ChunkRequest, CreateUploadBody } from './schema';
 
@@ -48,6 +49,11 @@ export function createUploadService({ config, db, s3, temporal, log }: ApiDeps) 
     assertOutboundUrl('webhookUrl', body.webhookUrl, config.outbound);
     const id = randomUUID();
     const key = normalizeObjectKey(body.key ?? `uploads/${id}/${body.filename}`, 'key');
+    assertKeyNotReserved(config, 'key', key);
+    // Refused early when it is plain; assembly's conditional write refuses whatever appears later.
+    if (!body.overwrite && (await headObject(s3, { Bucket: config.FERRY_BUCKET, Key: key }))) {
+      throw new ConflictError(`an object already exists at key ${key}; send "overwrite": true to replace it`);
+    }
     const ttlSeconds = body.ttlSeconds ?? config.UPLOAD_TTL_SECONDS;
     const workflowId = workflowIds.upload(id);
     const upload = await db.upload.create({
@@ -60,6 +66,7 @@ export function createUploadService({ config, db, s3, temporal, log }: ApiDeps) 
         bucket: config.FERRY_BUCKET,
         objectKey: key,
         webhookUrl: body.webhookUrl ?? null,
+        overwrite: body.overwrite,
         workflowId,
         expiresAt: new Date(Date.now() + ttlSeconds * 1000),
       },
@@ -111,6 +118,14 @@ export function createUploadService({ config, db, s3, temporal, log }: ApiDeps) 
     const status = effectiveStatus(upload);
     if (status !== 'receiving')
       throw new ConflictError(`upload ${upload.id} is ${status}; it no longer accepts chunks`);
+    if (upload.size !== null) {
+      // Before the body is read; recordChunk checks again under a lock.
+      const received = await db.uploadChunk.aggregate({
+        where: { uploadId: upload.id },
+        _sum: { size: true },
+      });
+      assertFits(received._sum.size ?? 0n, chunk.size, upload.size);
+    }
     return { chunk, repeat: null };
   }
 

@@ -7,7 +7,14 @@ import {
   ListPartsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { classifyS3Error, isNoSuchUpload, isS3NotFound, storageRequest } from './errors';
+import {
+  classifyS3Error,
+  isNoSuchUpload,
+  isNotImplemented,
+  isPreconditionFailed,
+  isS3NotFound,
+  storageRequest,
+} from './errors';
 import type { ObjectRef } from './objects';
 import type { PartRecord } from './parts';
 
@@ -46,21 +53,36 @@ export async function isUploadOpen(s3: S3Client, ref: ObjectRef, uploadId: strin
   }
 }
 
+/** What a conditional write did: stored, found an object at the key, or the store cannot tell (501). */
+export type ConditionalOutcome = 'stored' | 'exists' | 'unsupported';
+
+/**
+ * `onlyIfAbsent` makes the completion conditional (If-None-Match: *): an
+ * object that appears at the key meanwhile is never replaced ('exists'). A
+ * store without conditional writes answers 'unsupported'; the caller looks.
+ */
 export async function completeMultipartUpload(
   s3: S3Client,
   ref: ObjectRef,
   uploadId: string,
   parts: readonly (Omit<PartRecord, 'ChecksumSHA256'> & { ChecksumSHA256?: string })[],
-): Promise<void> {
-  await storageRequest('CompleteMultipartUpload', () =>
-    s3.send(
+  { onlyIfAbsent = false } = {},
+): Promise<ConditionalOutcome> {
+  try {
+    await s3.send(
       new CompleteMultipartUploadCommand({
         ...ref,
         UploadId: uploadId,
         MultipartUpload: { Parts: [...parts] },
+        ...(onlyIfAbsent ? { IfNoneMatch: '*' } : {}),
       }),
-    ),
-  );
+    );
+    return 'stored';
+  } catch (err) {
+    if (onlyIfAbsent && isPreconditionFailed(err)) return 'exists';
+    if (onlyIfAbsent && isNotImplemented(err)) return 'unsupported';
+    throw classifyS3Error(err, 'CompleteMultipartUpload');
+  }
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   isS3NotFound,
   storageRequest,
 } from './errors';
+import type { ConditionalOutcome } from './multipart';
 import { withKnownPayloadHash } from './signing';
 
 /** An object's address in storage, as the SDK's commands take it. */
@@ -29,6 +30,12 @@ export interface ObjectRef {
 
 /** The object's SHA-256 is kept in this tag (and, for single-request objects, this metadata key). */
 export const SHA256_TAG = 'sha256';
+/**
+ * Metadata naming the transfer (its workflow ID, one per file version) that
+ * stored an object: an attempt that finds the object its own earlier attempt
+ * stored before a crash completes, where another transfer's copy is a skip.
+ */
+export const WRITER_METADATA = 'ferry-transfer';
 
 export async function headBucket(s3: S3Client, bucket: string): Promise<void> {
   await storageRequest('HeadBucket', () => s3.send(new HeadBucketCommand({ Bucket: bucket })));
@@ -71,6 +78,8 @@ export interface StoredObject {
   /** SHA-256 recorded with the object (tag, or metadata), when there is one. */
   sha256: string | undefined;
   etag: string | undefined;
+  /** The transfer that stored it (WRITER_METADATA), when Ferry's transfers did. */
+  writtenBy: string | undefined;
 }
 
 /** HEAD (with checksums) and tags of an object, or undefined when there is none. */
@@ -84,7 +93,13 @@ export async function describeObject(s3: S3Client, ref: ObjectRef): Promise<Stor
     const tags = await storageRequest('GetObjectTagging', () => s3.send(new GetObjectTaggingCommand(ref)));
     sha256 = tags.TagSet?.find((t) => t.Key === SHA256_TAG)?.Value;
   }
-  return { size: head.size ?? -1, checksum: head.checksum, sha256, etag: head.etag };
+  return {
+    size: head.size ?? -1,
+    checksum: head.checksum,
+    sha256,
+    etag: head.etag,
+    writtenBy: head.metadata[WRITER_METADATA],
+  };
 }
 
 /** The object's bytes (or those of `range`, an HTTP Range such as "bytes=0-99"), as a stream. */
@@ -111,7 +126,7 @@ export async function putWhole(
   ref: ObjectRef,
   body: Buffer,
   sha256: Buffer,
-  { onlyIfAbsent = false } = {},
+  { onlyIfAbsent = false, writtenBy }: { onlyIfAbsent?: boolean; writtenBy?: string } = {},
 ): Promise<boolean> {
   const hex = sha256.toString('hex');
   const command = new PutObjectCommand({
@@ -119,7 +134,7 @@ export async function putWhole(
     Body: body,
     ContentLength: body.length,
     ChecksumSHA256: sha256.toString('base64'),
-    Metadata: { [SHA256_TAG]: hex },
+    Metadata: { [SHA256_TAG]: hex, ...(writtenBy ? { [WRITER_METADATA]: writtenBy } : {}) },
     Tagging: `${SHA256_TAG}=${hex}`,
     ...(onlyIfAbsent ? { IfNoneMatch: '*' } : {}),
   });
@@ -140,8 +155,16 @@ export async function putObject(
     PutObjectCommandInput,
     'Body' | 'ContentLength' | 'ChecksumSHA256' | 'ContentType' | 'Metadata'
   >,
-): Promise<void> {
-  await storageRequest('PutObject', () => s3.send(new PutObjectCommand({ ...ref, ...input })));
+  { onlyIfAbsent = false } = {},
+): Promise<ConditionalOutcome> {
+  try {
+    await s3.send(new PutObjectCommand({ ...ref, ...input, ...(onlyIfAbsent ? { IfNoneMatch: '*' } : {}) }));
+    return 'stored';
+  } catch (err) {
+    if (onlyIfAbsent && isPreconditionFailed(err)) return 'exists';
+    if (onlyIfAbsent && isNotImplemented(err)) return 'unsupported';
+    throw classifyS3Error(err, 'PutObject');
+  }
 }
 
 export async function tagSha256(s3: S3Client, ref: ObjectRef, hex: string): Promise<void> {
