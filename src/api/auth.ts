@@ -39,9 +39,24 @@ export function requireBearer(tokens: readonly string[]): RequestHandler {
 }
 
 /**
+ * The password of a Basic credential: Amazon SNS can only authenticate with
+ * the user and password of the subscription URL
+ * (`https://sns:<token>@ferry.example/v1/events`), sent after a 401 that asks
+ * for Basic.
+ */
+function basicPasswordOf(header: string | undefined): string | undefined {
+  const encoded = /^Basic (.+)$/i.exec(header ?? '')?.[1]?.trim();
+  if (!encoded) return undefined;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : decoded.slice(colon + 1) || undefined;
+}
+
+/**
  * POST /v1/events: an API token, or one of the per-source event tokens
  * (FERRY_EVENT_TOKENS), whose name is left in `res.locals.eventSource`. An
- * event token opens this one route and nothing else.
+ * event token opens this one route and nothing else. Either may come as a
+ * bearer token or as the password of Basic credentials (Amazon SNS).
  */
 export function requireEventSender(
   apiTokens: readonly string[],
@@ -50,7 +65,8 @@ export function requireEventSender(
   const isApiToken = tokenMatcher(apiTokens);
   const senders = eventTokens.map((t) => ({ source: t.source, matches: tokenMatcher([t.token]) }));
   return (req, res, next) => {
-    const given = bearerOf(req.header('authorization'));
+    const header = req.header('authorization');
+    const given = bearerOf(header) ?? basicPasswordOf(header);
     if (given && isApiToken(given)) {
       res.locals.eventSource = null;
       next();
@@ -58,6 +74,7 @@ export function requireEventSender(
     }
     const sender = given ? senders.find((t) => t.matches(given)) : undefined;
     if (!sender) {
+      res.setHeader('WWW-Authenticate', 'Bearer, Basic realm="ferry-events"');
       next(new UnauthorizedError('a valid bearer token (API or event source token) is required'));
       return;
     }

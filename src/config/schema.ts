@@ -184,6 +184,18 @@ export const schema = z.object({
   /** Largest body `POST /v1/events` accepts, in KiB. @default 1024 */
   EVENTS_MAX_BODY_KIB: z.coerce.number().int().min(1).max(65536).default(1024),
   /**
+   * Workflow starts the API runs at once for the events it has just stored
+   * (after answering). 0: the API only stores events and the sweep starts
+   * them (tests use it to stand for an API that died before starting them). @default 16
+   */
+  EVENTS_DISPATCH_CONCURRENCY: z.coerce.number().int().min(0).max(256).default(16),
+  /**
+   * Interval of the event sweep (a Temporal Schedule), which starts the
+   * workflows of events stored this many seconds ago or more that no API
+   * started (the API died or Temporal was away). @default 10
+   */
+  EVENTS_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /**
    * Exports one worker streams at once (building, validating or delivering);
    * others wait for a slot. With EXPORT_MEMORY_MIB it bounds the worker's
    * memory under exports (docs/exports.md). @default 2

@@ -92,3 +92,17 @@ export async function handleEvent({ eventId }: EventInput): Promise<EventResult>
 export async function forwardEvent(input: ForwardEventInput): Promise<{ delivered: boolean; url: string }> {
   return await webhook.forwardEventWebhook(input);
 }
+
+/** The sweep's starts: a few minutes for a thousand, retried a few times (the next sweep tries again anyway). */
+const sweep = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { ...retry, maximumAttempts: 3 },
+});
+
+/**
+ * Run by the event sweep schedule (`workflowIds.eventSweep`, docs/events.md,
+ * "Outbox"): starts the workflows of stored events no API started.
+ */
+export async function sweepEvents(): Promise<{ started: number }> {
+  return await sweep.startWaitingEvents();
+}

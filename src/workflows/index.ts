@@ -4,6 +4,6 @@ export { uploadLifecycle } from './upload';
 export { scanServer } from './scan';
 export { transferFile } from './transfer';
 export { transferBatch } from './transfer-batch';
-export { handleEvent, forwardEvent } from './event';
+export { handleEvent, forwardEvent, sweepEvents } from './event';
 export { exportArchive, exportStagingCleanup } from './export';
 export { exportBatch } from './export-batch';

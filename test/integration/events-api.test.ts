@@ -89,6 +89,65 @@ describe('events and routes through the API', () => {
     assert.equal((await api.call('GET', '/v1/routes', { token: EVENT_TOKEN })).status, 401);
   });
 
+  it('unwraps S3 notifications sent through Amazon SNS and records subscription confirmations', async () => {
+    const topicArn = `arn:aws:sns:eu-west-1:123456789012:ferry-${tag}`;
+    const basic = `Basic ${Buffer.from(`sns:${EVENT_TOKEN}`).toString('base64')}`;
+    const sns = async (body: Record<string, unknown>, authorization = basic) => {
+      const res = await fetch(`${api.url}/v1/events`, {
+        method: 'POST',
+        // As SNS sends it: text/plain, the event token as the password of the subscription URL.
+        headers: { authorization, 'content-type': 'text/plain; charset=UTF-8' },
+        body: JSON.stringify({ MessageId: randomUUID(), TopicArn: topicArn, ...body }),
+      });
+      return {
+        status: res.status,
+        headers: res.headers,
+        body: (await res.json()) as Record<string, unknown>,
+      };
+    };
+
+    const refused = await sns({ Type: 'Notification', Message: '{}' }, 'Basic bm9ib2R5Om5vcGU=');
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('www-authenticate') ?? '', /Basic/);
+
+    const subscribeUrl = `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=t-${tag}`;
+    const confirm = await sns({
+      Type: 'SubscriptionConfirmation',
+      Message: 'You have chosen to subscribe to the topic',
+      Token: `t-${tag}`,
+      SubscribeURL: subscribeUrl,
+    });
+    assert.equal(confirm.status, 200);
+    const [confirmationId] = confirm.body.eventIds as string[];
+    const recorded = await api.call<EventAnswer & { payload: { SubscribeURL: string } }>(
+      'GET',
+      `/v1/events/${confirmationId}`,
+    );
+    assert.equal(recorded.body.type, 'sns:SubscriptionConfirmation');
+    assert.equal(recorded.body.status, 'unmatched');
+    assert.equal(recorded.body.payload.SubscribeURL, subscribeUrl);
+    assert.equal(recorded.body.source, 'minio', 'the token’s source');
+
+    const key = 'sns/a b+c.csv';
+    const message = { Records: [{ ...s3Record(bucket, key), eventName: 'ObjectCreated:Put' }] };
+    const notified = await sns({ Type: 'Notification', Message: JSON.stringify(message) });
+    assert.equal(notified.status, 202);
+    const [eventId] = notified.body.eventIds as string[];
+    const event = await api.call<EventAnswer>('GET', `/v1/events/${eventId}`);
+    assert.equal(event.body.key, key);
+    assert.equal(event.body.type, 's3:ObjectCreated:Put');
+
+    const test = await sns({ Type: 'Notification', Message: JSON.stringify({ Event: 's3:TestEvent' }) });
+    assert.deepEqual([test.status, test.body.eventIds], [202, []]);
+    for (const bad of [
+      { Type: 'Notification', Message: 'not json' },
+      { Type: 'Notification', Message: JSON.stringify({ hello: 'world' }) },
+      { Type: 'SomethingElse', Message: '{}' },
+    ]) {
+      assert.equal((await sns(bad)).status, 400, JSON.stringify(bad));
+    }
+  });
+
   it('decodes keys as MinIO escapes them and refuses keys that leave what routes allow', async () => {
     await withWorker(deps, taskQueue, async () => {
       const odd = 'in/a b+c%d ü.txt';

@@ -18,7 +18,7 @@ export const MAX_RECORDS = 100;
 
 // eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const text = (max: number) =>
+export const text = (max: number) =>
   z
     .string()
     .min(1)

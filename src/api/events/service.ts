@@ -1,6 +1,6 @@
 import type { Event, EventAction, Prisma } from '../../generated/prisma/client';
-import { NotFoundError, ServiceUnavailableError } from '../../lib/errors';
-import { startEventWorkflow } from '../../lib/event-start';
+import { NotFoundError } from '../../lib/errors';
+import type { EventDispatcher } from '../../lib/event-dispatch';
 import type { ApiDeps } from '../deps';
 import { decodeCursor, encodeCursor } from '../transfers/cursor';
 import type { IncomingEvent, listEventsQuery } from './schema';
@@ -8,42 +8,31 @@ import type { z } from 'zod';
 
 export type EventWithActions = Event & { actions: EventAction[] };
 
-/** Events whose handling has not begun: new ones, and any a crash left between storing and starting. */
-const WAITING: Event['status'] = 'received';
-
 /**
- * Stores the events (a redelivered one is found by its identity, not stored
- * again) and starts the `handleEvent` workflow of each that is still waiting.
- * Answers their IDs in the order of `incoming`. When Temporal does not
- * answer, the events stay stored as `received` and the sender's retry starts
- * them.
+ * Stores the events in one multi-row INSERT (a redelivered event is found by
+ * its identity, not stored again) and queues the workflow start of each that
+ * is still waiting (`received`, never dispatched) on `dispatcher`, which runs
+ * after the caller has answered: the table is the outbox (docs/events.md,
+ * "Outbox"). Answers the events' IDs in the order of `incoming`.
  */
 export async function ingestEvents(
-  { db, temporal, config }: ApiDeps,
+  { db }: ApiDeps,
+  dispatcher: EventDispatcher,
   incoming: IncomingEvent[],
 ): Promise<string[]> {
-  await db.event.createMany({ data: incoming, skipDuplicates: true });
-  const identities = [...new Set(incoming.map((e) => e.identity))];
-  const rows = await db.event.findMany({
-    where: { identity: { in: identities } },
-    select: { id: true, identity: true, workflowId: true, status: true },
-  });
-  const byIdentity = new Map(rows.map((r) => [r.identity, r]));
-  try {
-    await Promise.all(
-      rows
-        .filter((r) => r.status === WAITING)
-        .map((r) => startEventWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, r)),
-    );
-  } catch (err) {
-    throw new ServiceUnavailableError(
-      `events stored, but their workflows could not be started (send them again): ${(err as Error).message}`,
-    );
+  const select = { id: true, identity: true, workflowId: true, status: true, dispatchedAt: true } as const;
+  const rows = await db.event.createManyAndReturn({ data: incoming, skipDuplicates: true, select });
+  const stored = new Set(rows.map((r) => r.identity));
+  const redelivered = [...new Set(incoming.map((e) => e.identity))].filter((i) => !stored.has(i));
+  if (redelivered.length > 0) {
+    rows.push(...(await db.event.findMany({ where: { identity: { in: redelivered } }, select })));
   }
+  dispatcher.enqueue(rows.filter((r) => r.status === 'received' && r.dispatchedAt === null));
+  const byIdentity = new Map(rows.map((r) => [r.identity, r.id]));
   return incoming.map((e) => {
-    const row = byIdentity.get(e.identity);
-    if (!row) throw new Error(`event ${e.identity} was stored but cannot be read back`);
-    return row.id;
+    const id = byIdentity.get(e.identity);
+    if (!id) throw new Error(`event ${e.identity} was stored but cannot be read back`);
+    return id;
   });
 }
 

@@ -18,6 +18,7 @@ export const WorkflowType = {
   uploadLifecycle: 'uploadLifecycle',
   handleEvent: 'handleEvent',
   forwardEvent: 'forwardEvent',
+  sweepEvents: 'sweepEvents',
   exportArchive: 'exportArchive',
   exportStagingCleanup: 'exportStagingCleanup',
   exportBatch: 'exportBatch',
@@ -42,6 +43,8 @@ export const workflowIds = {
   event: (identityHash: string): string => `ferry-event-${identityHash}`,
   /** The child job one matched route's action runs for an event (export, webhook). */
   eventAction: (eventWorkflowId: string, routeId: string): string => `${eventWorkflowId}-route-${routeId}`,
+  /** Schedule that starts the workflows of stored events no API started (one per task queue). */
+  eventSweep: (taskQueue: string): string => `ferry-event-sweep-${taskQueue}`,
   /** One export workflow per export, ever; the export ID comes from the request (or its idempotency key). */
   export: (exportId: string): string => `ferry-export-${exportId}`,
   /** Removes a failed export's staged zip once its keep time is over. */
