@@ -7,6 +7,8 @@ import { errorHandler, notFoundRoute } from './errors';
 import { eventIngestRoutes } from './events/routes';
 import { bigintReplacer } from './json';
 import { healthRoutes } from './health/routes';
+import { ferryOpenApiDocument } from './openapi/operations';
+import { openApiRoutes } from './openapi/routes';
 import { v1Routes } from './routes';
 
 export function createApp(deps: ApiDeps): Express {
@@ -22,6 +24,8 @@ export function createApp(deps: ApiDeps): Express {
     healthRoutes({ db: deps.db, temporal: deps.temporal, s3: deps.s3, bucket: deps.config.FERRY_BUCKET }),
   );
 
+  // Public: the description of the API and a page to read it, no data (docs/api.md).
+  app.use(openApiRoutes(ferryOpenApiDocument));
   app.use(codecRoutes(deps));
 
   const auth = requireBearer(deps.config.API_TOKENS);
