@@ -231,7 +231,7 @@ export function requestArbitrary(op: FuzzOperation, token: string, ids: string[]
   const queryParams = op.parameters.filter((p) => p.in === 'query');
   const segment = (p: Parameter) =>
     fc.oneof(
-      { weight: 2, arbitrary: fc.constant(String(p.example ?? '')) },
+      { weight: 2, arbitrary: fc.constant(typeof p.example === 'string' ? p.example : '') },
       { weight: 2, arbitrary: fc.constantFrom(...ids) },
       { weight: 6, arbitrary: fc.tuple(hostileText, fc.boolean()).map(([t, enc]) => wire(t, enc)) },
     );
