@@ -8,6 +8,8 @@ import { eventIngestRoutes } from './events/routes';
 import { bigintReplacer } from './json';
 import { healthRoutes } from './health/routes';
 import { perTokenRateLimit } from './rate-limit';
+import { ferryOpenApiDocument } from './openapi/operations';
+import { openApiRoutes } from './openapi/routes';
 import { v1Routes } from './routes';
 
 export function createApp(deps: ApiDeps): Express {
@@ -22,6 +24,8 @@ export function createApp(deps: ApiDeps): Express {
   const { db, temporal, s3, log } = deps;
   app.use(healthRoutes({ db, temporal, s3, log, bucket: deps.config.FERRY_BUCKET }));
 
+  // Public: the description of the API and a page to read it, no data (docs/api.md).
+  app.use(openApiRoutes(ferryOpenApiDocument));
   app.use(codecRoutes(deps));
 
   const auth = requireBearer(deps.config.API_TOKENS);

@@ -167,4 +167,19 @@ describe('request validation: bad input gets 4xx with the error shape, never 5xx
       200,
     );
   });
+
+  // Shrunk cases of test/integration/api-fuzz.test.ts (docs/api.md): PostgreSQL refused the text, the API answered 500.
+  it('refuses text the database cannot store: a NUL or an unpaired surrogate (found by the fuzzer)', async () => {
+    const bodies = [
+      { id: '\ud800', type: 'sftp.file.uploaded', source: 'partner-a', data: { serverId: randomUUID() } },
+      { type: 'x.y', data: { a: 'a\u0000b' } },
+      { type: 'x.y', data: { 'k\u0000': 1 } },
+      { type: 'x.y', subject: 'a\udfffb', data: {} },
+    ];
+    for (const json of bodies) {
+      const res = await api.call('POST', '/v1/events', { json });
+      assertRefused(res, `POST /v1/events ${JSON.stringify(json)}`);
+      assert.match(res.body.error.message, /cannot be stored/);
+    }
+  });
 });

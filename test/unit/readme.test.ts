@@ -2,11 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { Express } from 'express';
-import { createApp } from '../../src/api/app';
-import type { ApiDeps } from '../../src/api/deps';
 import { ConfigError, configKeys, loadConfig, type Config } from '../../src/config';
-import { createLogger } from '../../src/lib/logger';
+import { appRoutes, offlineApp } from '../helpers/app-routes';
 import { repoRoot } from '../helpers/paths';
 import { MiB } from '../../src/lib/units';
 
@@ -57,28 +54,6 @@ function required(): string[] {
   return [];
 }
 
-interface Layer {
-  route?: { path: string; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
-  rawPath?: string;
-}
-
-/** "METHOD /path" of every route the app serves, following mounted routers. */
-function appRoutes(app: Express): string[] {
-  const walk = (stack: Layer[], prefix: string): string[] =>
-    stack.flatMap((layer) => {
-      if (layer.route) {
-        return Object.keys(layer.route.methods).map(
-          (m) => `${m.toUpperCase()} ${prefix}${layer.route?.path}`,
-        );
-      }
-      if (!layer.handle.stack) return [];
-      const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
-      return walk(layer.handle.stack, prefix + mount);
-    });
-  return walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
-}
-
 describe('README', () => {
   it('documents every configuration setting with its default', () => {
     const rows = new Map(tableRows(/^\|\s*`[A-Z][A-Z0-9_]+`\s*\|/).map(([name, def]) => [name ?? '', def]));
@@ -96,14 +71,7 @@ describe('README', () => {
   });
 
   it('lists every route the API serves in its API table, and no other', () => {
-    const deps = {
-      config: loadConfig({ API_TOKENS: 't', FERRY_SECRET_KEY: Buffer.alloc(32).toString('base64') }),
-      db: {},
-      s3: {},
-      temporal: {},
-      log: createLogger('silent', 'readme-test'),
-    } as unknown as ApiDeps;
-    const served = appRoutes(createApp(deps));
+    const served = appRoutes(offlineApp());
     assert.ok(served.length > 10, `found only ${served.length} routes`);
     const documented = tableRows(/^\|\s*`(GET|POST|PUT|PATCH|DELETE) \//).map(([cell]) =>
       (cell ?? '').replace(/`/g, ''),

@@ -57,6 +57,12 @@ const genericEvent = z.strictObject({
   data: z.record(z.string(), z.unknown()).default({}),
 });
 
+/** The two shapes parseEvents takes, as /openapi.json describes the body of POST /v1/events. */
+export const eventBody = z.union([
+  s3Notification.extend({ Records: z.array(s3Record).min(1).max(MAX_RECORDS) }),
+  genericEvent,
+]);
+
 type S3Record = z.infer<typeof s3Record>;
 
 /** One event to store: the row's fields, the body as received, and why Ferry refuses to act on it. */

@@ -23,10 +23,10 @@ export type ListJobsQuery = z.infer<typeof listJobsQuery>;
  * A job's ID is its workflow ID (`ferry-<kind>-…`, src/workflows/contract/),
  * the `jobId` every resource answers with. Anything else names no job.
  */
-const JOB_ID = /^ferry-(transfer|upload|export|batch|event)-[0-9a-z-]{1,120}$/;
+export const jobIdSchema = z.string().regex(/^ferry-(transfer|upload|export|batch|event)-[0-9a-z-]{1,120}$/);
 
 export function isJobId(value: string): boolean {
-  return JOB_ID.test(value);
+  return jobIdSchema.safeParse(value).success;
 }
 
 export function jobIdParam(value: unknown): string {

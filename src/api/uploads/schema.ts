@@ -51,13 +51,14 @@ export const completeUploadBody = z.strictObject({
   chunkCount: z.number().int().min(0).max(MAX_CHUNKS).optional(),
 });
 
-const chunkIndex = z
+/** The `:index` of a chunk PUT, as the path gives it. */
+export const chunkIndex = z
   .string()
   .regex(/^\d{1,5}$/, 'chunk index must be a non-negative integer')
   .transform(Number)
   .pipe(z.number().max(MAX_CHUNKS - 1, `chunk index must be below ${MAX_CHUNKS}`));
 
-const chunkSha256Header = sha256Hex;
+export const chunkSha256Header = sha256Hex;
 
 /** What a chunk PUT declares, checked before its body is read. */
 export interface ChunkRequest {
