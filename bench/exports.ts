@@ -24,7 +24,7 @@ import path from 'node:path';
 import { startTestApi, type TestApi } from '../test/helpers/api-client';
 import { createTestDeps, ensureBucket, type TestDeps } from '../test/helpers/deps';
 import { sftpAccount } from '../test/helpers/env';
-import { putObjects, removePrefix } from '../test/helpers/exports';
+import { putObjects, removePrefix } from './lib/objects';
 import { createTestServer, removeTestFiles } from '../test/helpers/ingest-fixtures';
 import { waitFor } from '../test/helpers/wait';
 import { startWorkerProcess } from '../test/helpers/worker-process';

@@ -4,18 +4,15 @@ import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import {
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { TestApi } from './api-client';
 import { sftpAccount } from './env';
 import { connectTestSftp } from './sftp';
 import { waitFor } from './wait';
 
 const run = promisify(execFile);
+
+export { putObjects, removePrefix } from '../../bench/lib/objects';
 
 /** A directory of the SFTP account that one test delivers into; removed by `removeExportDirs`. */
 const dirs = new Set<string>();
@@ -38,21 +35,6 @@ export function remoteListing(local: string): string[] {
   } catch {
     return [];
   }
-}
-
-export async function putObjects(
-  s3: S3Client,
-  bucket: string,
-  objects: { key: string; body: Buffer | string }[],
-) {
-  let next = 0;
-  const lane = async () => {
-    while (next < objects.length) {
-      const o = objects[next++];
-      if (o) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: o.key, Body: o.body }));
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, lane));
 }
 
 /** A ustar header for a regular file (names up to 100 bytes, which is all the tests need). */
@@ -105,18 +87,6 @@ export async function putObjectsInBulk(
       );
     }),
   );
-}
-
-export async function removePrefix(s3: S3Client, bucket: string, prefix: string): Promise<void> {
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key }));
-    if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
 }
 
 /** Fetches a delivered file back over SFTP into a local temporary file. */
