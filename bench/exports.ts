@@ -8,7 +8,9 @@
  *   - SFTP delivery throughput (Ferry's deliver step) against `sftp put` of
  *     the same zip;
  *   - peak RSS growth of a fresh worker process during a 100 MiB and a 1 GiB
- *     export (high-water mark reset once the worker is ready).
+ *     export (high-water mark reset once the worker is ready), beside the
+ *     bound the configuration sets: EXPORTS_PER_WORKER exports at once, each
+ *     using about EXPORT_MEMORY_MIB (docs/exports.md, "Memory bounds").
  * Run: `npm run bench:exports` (starts the local services). `-- --gib 0.25`
  * scales the large export down while developing. Last line: JSON.
  */
@@ -22,7 +24,7 @@ import path from 'node:path';
 import { startTestApi, type TestApi } from '../test/helpers/api-client';
 import { createTestDeps, ensureBucket, type TestDeps } from '../test/helpers/deps';
 import { sftpAccount } from '../test/helpers/env';
-import { putObjects, removePrefix } from '../test/helpers/exports';
+import { putObjects, removePrefix } from './lib/objects';
 import { createTestServer, removeTestFiles } from '../test/helpers/ingest-fixtures';
 import { waitFor } from '../test/helpers/wait';
 import { startWorkerProcess } from '../test/helpers/worker-process';
@@ -107,7 +109,11 @@ async function ferryExport(
   prefix: string,
   validatorUrl: string,
 ) {
-  const worker = await startWorkerProcess(deps.config.TEMPORAL_TASK_QUEUE);
+  // The bounds under test, passed explicitly so the figures printed are the ones the worker ran with.
+  const worker = await startWorkerProcess(deps.config.TEMPORAL_TASK_QUEUE, {
+    EXPORTS_PER_WORKER: String(deps.config.EXPORTS_PER_WORKER),
+    EXPORT_MEMORY_MIB: String(deps.config.EXPORT_MEMORY_MIB),
+  });
   const pid = worker.child.pid ?? 0;
   try {
     resetPeakRss(pid);
@@ -236,6 +242,11 @@ async function main(): Promise<void> {
     const putMBs = peer.zipBytes / MiB / peer.put;
     console.log(`delivery: ferry ${ferryMBs.toFixed(1)} MiB/s, sftp put ${putMBs.toFixed(1)} MiB/s`);
     console.log(`ratio ferry/peer wall time: ${(large.seconds / peer.seconds).toFixed(2)}`);
+    const { EXPORTS_PER_WORKER: perWorker, EXPORT_MEMORY_MIB: perExport } = deps.config;
+    console.log(
+      `memory bound: ${perWorker} exports at once × ${perExport} MiB each = ${perWorker * perExport} MiB; ` +
+        `growth from 100 MiB to ${gib} GiB: ${(large.rssGrowthMiB - small.rssGrowthMiB).toFixed(1)} MiB`,
+    );
     console.log(
       JSON.stringify({
         bench: 'exports',
@@ -256,6 +267,9 @@ async function main(): Promise<void> {
         rssGrowthMiB1G: +large.rssGrowthMiB.toFixed(1),
         rssGrowthDiffMiB: +(large.rssGrowthMiB - small.rssGrowthMiB).toFixed(1),
         archiveBytes: large.archiveBytes,
+        exportsPerWorker: perWorker,
+        exportMemoryMiB: perExport,
+        exportsMemoryBoundMiB: perWorker * perExport,
       }),
     );
     await removePrefix(deps.s3, BUCKET, tag);

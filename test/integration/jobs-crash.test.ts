@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
-import { startTestApi } from '../helpers/api-client';
-import { withDbHook } from '../helpers/deps';
+import { startDyingApi } from '../helpers/dying-api';
 import { exportDir, putObjects, remoteListing, settledExport } from '../helpers/exports';
 import { useExportSuite } from '../helpers/exports-suite';
 import { waitFor } from '../helpers/wait';
@@ -16,9 +14,9 @@ interface JobAnswer {
 
 /**
  * The failure points of the task queues Ferry replaces (docs/exports.md, "The
- * jobs API"), on real services: an API that dies between starting a job's
- * workflow and writing its row, and one export asked for twice and served by
- * two workers.
+ * jobs API"), on real services: an API process SIGKILLed between starting a
+ * job's workflow and writing (or committing) its row, and one export asked
+ * for twice and served by two workers.
  */
 describe('jobs: no job queued forever, no job run twice', () => {
   const suite = useExportSuite('jobs-crash');
@@ -35,90 +33,87 @@ describe('jobs: no job queued forever, no job run twice', () => {
     target: { serverId: suite.server.id, directory },
   });
 
-  it('an export whose API died after starting its workflow is still a job, and runs to its end', async () => {
-    const key = await sourceObject('orphan.txt');
-    const dir = exportDir();
-    // The API's own write of the row never happens: as if its process died right after the start.
-    const dying = withDbHook(suite.deps, (model, method) =>
-      model === 'export' && method === 'upsert' ? new Promise(() => undefined) : undefined,
-    );
-    const api = await startTestApi(dying);
-    const answered = fetch(`${api.url}/v1/exports`, {
+  /** POSTs to an API that dies on the way: there is no answer. */
+  async function postToDying(url: string, path: string, body: unknown): Promise<number | null> {
+    return await fetch(`${url}${path}`, {
       method: 'POST',
       headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' },
-      body: JSON.stringify(exportBody(key, 'orphan.zip', dir.relative)),
-    }).catch(() => null);
+      body: JSON.stringify(body),
+    }).then(
+      (r) => r.status,
+      () => null,
+    );
+  }
+
+  it('an export whose API process was SIGKILLed right after starting its workflow is still a job, and runs to its end', async () => {
+    const key = await sourceObject('orphan.txt');
+    const dir = exportDir();
+    const api = await startDyingApi({ TEMPORAL_TASK_QUEUE: suite.taskQueue });
     try {
+      const answer = await postToDying(api.url, '/v1/exports', exportBody(key, 'orphan.zip', dir.relative));
+      const { workflowId, signal } = await api.died();
+      assert.equal(answer, null, 'the API died before answering');
+      assert.equal(signal, 'SIGKILL');
+      assert.ok(workflowId, 'the export workflow was started');
+      const exportId = workflowId.replace(/^ferry-export-/, '');
+      // No worker polls this file's task queue yet: whatever exists was written by the API before it died.
+      assert.equal(await suite.deps.db.export.count({ where: { id: exportId } }), 0, 'the API wrote no row');
+
       const done = await withWorker(suite.deps, suite.taskQueue, async () => {
-        const exportId = await waitFor('the export row, written by its workflow', async () => {
-          const row = await suite.deps.db.export.findFirst({ where: { archiveName: 'orphan.zip' } });
-          return row?.id;
-        });
         const settled = await settledExport(suite.api, exportId);
         // The row closes just before its workflow does.
         await waitFor('the export workflow to close', async () => {
-          const job = await suite.api.call<JobAnswer>('GET', `/v1/jobs/${settled.jobId}`);
+          const job = await suite.api.call<JobAnswer>('GET', `/v1/jobs/${workflowId}`);
           return job.body.workflow?.status !== 'RUNNING';
         });
         return settled;
       });
       assert.equal(done.status, 'completed', done.error ?? '');
-      const job = await suite.api.call<JobAnswer>('GET', `/v1/jobs/${done.jobId}`);
+      const job = await suite.api.call<JobAnswer>('GET', `/v1/jobs/${workflowId}`);
       assert.deepEqual(
         [job.body.kind, job.body.status, job.body.workflow?.status],
         ['export', 'completed', 'COMPLETED'],
       );
+      const active = await suite.api.call<{ jobs: { jobId: string }[] }>(
+        'GET',
+        '/v1/jobs?status=active&limit=100',
+      );
+      assert.ok(!active.body.jobs.some((j) => j.jobId === workflowId), 'not left active');
       assert.deepEqual(remoteListing(dir.local), ['orphan.zip']);
     } finally {
-      await api.close();
-      await answered;
+      await api.stop();
     }
   });
 
-  it('a batch whose API died before its commit leaves no job at all', async () => {
+  it('a batch whose API process was SIGKILLed before its commit leaves no job at all', async () => {
     const key = await sourceObject('never.txt');
     const dir = exportDir();
-    const started: string[] = [];
-    // Temporal starts the batch workflow, then the process "dies": the transaction never commits.
-    const real = suite.deps.temporal;
-    const temporal = new Proxy(real, {
-      get(target, prop) {
-        if (prop !== 'workflow') return Reflect.get(target, prop, target) as unknown;
-        return new Proxy(target.workflow, {
-          get(wf, p) {
-            if (p !== 'start') return Reflect.get(wf, p, wf) as unknown;
-            return async (...args: Parameters<Client['workflow']['start']>) => {
-              const handle = await wf.start(...args);
-              started.push(handle.workflowId);
-              throw new Error('the API process died here');
-            };
-          },
-        });
-      },
-    });
-    const { config, db, s3, log } = suite.deps;
-    const api = await startTestApi({ config, db, s3, log, temporal });
+    const { db, temporal } = suite.deps;
+    const api = await startDyingApi({ TEMPORAL_TASK_QUEUE: suite.taskQueue });
     try {
-      const res = await api.call('POST', '/v1/exports/batch', {
-        json: { exports: [exportBody(key, 'never.zip', dir.relative)], concurrency: 1 },
+      const answer = await postToDying(api.url, '/v1/exports/batch', {
+        exports: [exportBody(key, 'never.zip', dir.relative)],
+        concurrency: 1,
       });
-      assert.equal(res.status, 503, res.text);
-      const [workflowId] = started;
+      const { workflowId, signal } = await api.died();
+      assert.equal(answer, null, 'the API died before answering');
+      assert.equal(signal, 'SIGKILL');
       assert.ok(workflowId, 'the batch workflow was started');
       const batchId = workflowId.replace(/^ferry-export-batch-/, '');
+      // Its transaction died with its connection: nothing of the batch was committed, nothing can be.
       assert.equal(await db.batch.count({ where: { id: batchId } }), 0, 'no batch row');
       assert.equal(await db.batchItem.count({ where: { batchId } }), 0, 'no export waits in it');
       assert.equal((await suite.api.call('GET', `/v1/jobs/${workflowId}`)).status, 404, 'no job');
       // Its workflow finds no batch to run: it keeps asking (then ends as BatchMissing), starting nothing.
       await withWorker(suite.deps, suite.taskQueue, async () => {
         await waitFor('the batch workflow to look for its row twice', async () => {
-          const d = await real.workflow.getHandle(workflowId).describe();
+          const d = await temporal.workflow.getHandle(workflowId).describe();
           return (d.raw.pendingActivities?.[0]?.attempt ?? 0) >= 2;
         });
       });
       assert.equal(await db.export.count({ where: { archiveName: 'never.zip' } }), 0);
     } finally {
-      await api.close();
+      await api.stop();
     }
   });
 

@@ -1,9 +1,9 @@
 import { Transform, type Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { ZipFile } from 'yazl';
 import type { Db } from '../../lib/db';
-import { Failure, nonRetryable } from '../../workflows/contract';
+import { EntryReader, type ReadyEntry } from './entries';
 import { PartWriter, abortMultipart, openMultipart, partSizeFor } from './archive-parts';
 import type { ExportReporter } from './progress';
 import { runningExport, type ExportRow } from './store';
@@ -21,66 +21,14 @@ export interface BuildDeps {
   partBytes: number;
 }
 
-interface Entry {
-  index: number;
-  key: string;
-  etag: string;
-  size: bigint;
-  path: string;
-}
-
-/** Entries read from the database a page at a time, so a huge export never sits in memory whole. */
-const ENTRY_PAGE = 1000;
-
 export function stagingKeyOf(prefix: string, exportId: string, archiveName: string): string {
   return `${prefix}exports/${exportId}/${archiveName}`;
 }
 
-function entryPages(db: Db, exportId: string): () => Promise<Entry | undefined> {
-  let page: Entry[] = [];
-  let nextIndex = 0;
-  return async () => {
-    if (page.length === 0) {
-      page = await db.exportEntry.findMany({
-        where: { exportId, index: { gte: nextIndex } },
-        orderBy: { index: 'asc' },
-        take: ENTRY_PAGE,
-      });
-    }
-    const entry = page.shift();
-    if (entry) nextIndex = entry.index + 1;
-    return entry;
-  };
-}
-
-/** The object as recorded when the sources were resolved; a changed or missing one fails the export. */
-async function openObject(
-  s3: S3Client,
-  bucket: string,
-  entry: Entry,
-  signal: AbortSignal,
-): Promise<Readable> {
-  try {
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: entry.key, IfMatch: entry.etag }), {
-      abortSignal: signal,
-    });
-    return got.Body as Readable;
-  } catch (err) {
-    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 412 || status === 404) {
-      throw nonRetryable(
-        Failure.ExportSourceChanged,
-        `object "${entry.key}" changed or vanished since the export resolved its sources`,
-      );
-    }
-    throw err;
-  }
-}
-
 /**
  * Feeds the zip one entry at a time: the next entry is added only when yazl
- * asks for the current one's stream, so neither entries nor object streams
- * pile up ahead of the archive.
+ * asks for the current one's stream, so entries do not pile up ahead of the
+ * archive; the reader fetches a bounded number of small objects ahead.
  */
 function feedZip(
   zip: ZipFile,
@@ -89,14 +37,14 @@ function feedZip(
   fail: (err: unknown) => void,
 ): void {
   const { row, signal } = deps;
-  const next = entryPages(deps.db, row.id);
+  const entries = new EntryReader(deps.db, deps.s3, { exportId: row.id, bucket: row.bucket }, signal);
   const compress = (row.request as { compression?: string }).compression === 'deflate';
-  const add = (entry: Entry) => {
+  const add = ({ entry, open }: ReadyEntry) => {
     zip.addReadStreamLazy(
       entry.path,
       { size: Number(entry.size), compress, mtime: row.createdAt, mode: 0o100644 },
       (cb) => {
-        openObject(deps.s3, row.bucket, entry, signal)
+        open()
           .then((body) => {
             const counter = new Transform({
               transform(chunk: Buffer, _enc, done) {
@@ -110,13 +58,14 @@ function feedZip(
             });
             body.on('error', (err) => counter.destroy(err));
             cb(null, body.pipe(counter));
-            return next().then((following) => (following ? add(following) : zip.end()));
+            return entries.next().then((following) => (following ? add(following) : zip.end()));
           })
           .catch(fail);
       },
     );
   };
-  next()
+  entries
+    .next()
     .then((first) => (first ? add(first) : zip.end()))
     .catch(fail);
 }

@@ -81,7 +81,11 @@ export function createExportActivities({ config, db, s3, temporal, log }: Activi
     async validateExportArchive(exportId: string): Promise<void> {
       const secret = await validatorSecret(exportId);
       await streamingStep(exportId, 'validating', async (report) =>
-        validateArchive({ db, s3, secret }, await runningExport(db, exportId), report),
+        validateArchive(
+          { db, s3, secret, policy: config.outbound },
+          await runningExport(db, exportId),
+          report,
+        ),
       );
     },
 

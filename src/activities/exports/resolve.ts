@@ -16,7 +16,7 @@ export interface SourceObject {
 /** HEADs run at once when sources are listed by key. */
 const HEAD_CONCURRENCY = 16;
 /** Rows per INSERT when recording the resolved set. */
-const INSERT_BATCH = 5000;
+const INSERT_BATCH = 10_000;
 
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -136,26 +136,29 @@ export async function resolveSources(db: Db, s3: S3Client, exportId: string) {
   const objects = await resolveObjects(s3, sources, Context.current().cancellationSignal);
   const paths = pathsOf(layout, objects);
   const totalBytes = objects.reduce((n, o) => n + o.size, 0);
-  const rows = objects.map((o, index) => ({
-    exportId,
-    index,
-    key: o.key,
-    etag: o.etag,
-    size: BigInt(o.size),
-    path: paths[index] as string,
-  }));
+  const ctx = Context.current();
   await db.$transaction(
     async (tx) => {
       await tx.exportEntry.deleteMany({ where: { exportId } });
-      for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-        await tx.exportEntry.createMany({ data: rows.slice(i, i + INSERT_BATCH) });
+      // One INSERT of arrays per batch: row-by-row parameters cost seconds per thousand rows on a busy machine.
+      for (let i = 0; i < objects.length; i += INSERT_BATCH) {
+        const batch = objects.slice(i, i + INSERT_BATCH);
+        ctx.heartbeat(i);
+        await tx.$executeRaw`
+          INSERT INTO "ExportEntry" ("exportId", "index", "key", "etag", "size", "path")
+          SELECT ${exportId}::uuid, * FROM unnest(
+            ${batch.map((_, j) => i + j)}::int[],
+            ${batch.map((o) => o.key)}::text[],
+            ${batch.map((o) => o.etag)}::text[],
+            ${batch.map((o) => String(o.size))}::bigint[],
+            ${paths.slice(i, i + INSERT_BATCH)}::text[])`;
       }
       await tx.export.update({
         where: { id: exportId },
-        data: { entryCount: rows.length, totalBytes: BigInt(totalBytes) },
+        data: { entryCount: objects.length, totalBytes: BigInt(totalBytes) },
       });
     },
     { timeout: 120_000 },
   );
-  return { entries: rows.length, totalBytes };
+  return { entries: objects.length, totalBytes };
 }

@@ -6,13 +6,13 @@ type ExportStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** The columns an export row takes from its workflow's input (the API writes the same ones). */
 export function exportRowOf(input: ExportInput) {
-  const { sources, layout, compression, target, overwrite } = input;
+  const { sources, layout, compression, target, overwrite, validator } = input;
   return {
     id: input.exportId,
     workflowId: workflowIds.export(input.exportId),
     clientRequestId: input.clientRequestId ?? null,
     requestHash: input.requestHash,
-    request: { sources, layout, compression, target, overwrite } as Prisma.InputJsonValue,
+    request: { sources, layout, compression, target, overwrite, validator } as Prisma.InputJsonValue,
     bucket: sources.bucket,
     archiveName: input.archiveName,
     serverId: target.serverId,

@@ -1,17 +1,15 @@
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
 import type { Db } from '../../lib/db';
+import { OutboundError, outboundFetch, redactUrl, type OutboundPolicy } from '../../lib/outbound';
 import { Failure, nonRetryable, type ExportInput } from '../../workflows/contract';
 import type { ExportReporter } from './progress';
 import type { ExportRow } from './store';
 
-/** Most of a validator's answer that is read: its reasons, not an unbounded body. */
-const MAX_ANSWER_BYTES = 64 * 1024;
+/** Largest validator answer read (its reasons); a longer one is an error, retried. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 export interface ValidatorAnswer {
   status: number;
@@ -28,38 +26,31 @@ export function signArchive(secret: string, timestamp: string, sha256: string): 
   return 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.${sha256}`).digest('hex');
 }
 
-/** POSTs the body to the validator (no redirects followed) and reads the start of its answer. */
-function postArchive(
-  url: URL,
-  headers: Record<string, string>,
-  body: Readable,
-  timeoutMs: number,
-  signal: AbortSignal,
+/**
+ * POSTs the archive to the validator through the outbound policy (the same
+ * as webhooks: refused addresses are never contacted, the connection goes to
+ * the address that was checked, no redirect is followed, the whole exchange
+ * is capped in time and the answer in size). A URL the policy refuses fails
+ * the export for good; errors name the URL redacted.
+ */
+async function postArchive(
+  url: string,
+  request: { headers: Record<string, string>; body: Readable; timeoutMs: number; signal: AbortSignal },
+  policy: OutboundPolicy,
 ): Promise<ValidatorAnswer> {
-  const request = url.protocol === 'https:' ? https.request : http.request;
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers, signal, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      let length = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (length < MAX_ANSWER_BYTES) chunks.push(chunk);
-        length += chunk.length;
-      });
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          body: Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES).toString(),
-        }),
-      );
-      res.on('error', reject);
-    });
-    req.on('timeout', () =>
-      req.destroy(new Error(`validator ${url.origin} did not answer within ${timeoutMs / 1000} s`)),
+  try {
+    const res = await outboundFetch(
+      url,
+      { method: 'POST', ...request, maxResponseBytes: MAX_ANSWER_BYTES },
+      policy,
     );
-    req.on('error', reject);
-    // A validator that answers before reading the whole body (a 422 at once) ends the upload: not an error.
-    pipeline(body, req).catch((err: unknown) => req.destroy(err as Error));
-  });
+    return { status: res.status, body: res.body.toString() };
+  } catch (err) {
+    if (!(err instanceof OutboundError)) throw err;
+    const where = `validator ${redactUrl(url)}`;
+    if (!err.retryable) throw nonRetryable(Failure.OutboundRefused, `${where} refused: ${err.message}`);
+    throw new Error(`${where}: ${err.message}`, { cause: err });
+  }
 }
 
 /** The reasons in a rejection: `reasons`, `errors` or `message` of a JSON body, else the text. */
@@ -87,7 +78,7 @@ export function reasonsOf(body: string): string[] {
  * else (5xx, timeouts, refused connections) is thrown to be retried.
  */
 export async function validateArchive(
-  deps: { db: Db; s3: S3Client; secret: string | undefined },
+  deps: { db: Db; s3: S3Client; secret: string | undefined; policy: OutboundPolicy },
   row: ExportRow,
   report: ExportReporter,
 ): Promise<void> {
@@ -121,16 +112,27 @@ export async function validateArchive(
       done(null, chunk);
     },
   });
-  (got.Body as Readable).on('error', (err) => counter.destroy(err));
-  const answer = await postArchive(
-    new URL(row.validatorUrl),
-    headers,
-    (got.Body as Readable).pipe(counter),
-    timeoutSeconds * 1000,
-    signal,
-  );
+  const staged = got.Body as Readable;
+  staged.on('error', (err) => counter.destroy(err));
+  let answer: ValidatorAnswer;
+  try {
+    answer = await postArchive(
+      row.validatorUrl,
+      { headers, body: staged.pipe(counter), timeoutMs: timeoutSeconds * 1000, signal },
+      deps.policy,
+    );
+  } finally {
+    // Refused before a byte was sent, or answered early: the staged object's stream must not hold its connection.
+    staged.destroy();
+  }
   if (answer.status >= 200 && answer.status < 300) return;
-  const where = new URL(row.validatorUrl).origin;
+  const where = redactUrl(row.validatorUrl);
+  if (answer.status >= 300 && answer.status < 400) {
+    throw nonRetryable(
+      Failure.ValidatorRejected,
+      `validator ${where} answered ${answer.status}; redirects are not followed`,
+    );
+  }
   if (answer.status >= 400 && answer.status < 500 && answer.status !== 408 && answer.status !== 429) {
     const reasons = reasonsOf(answer.body);
     await deps.db.export.update({ where: { id: row.id }, data: { validatorReasons: reasons } });

@@ -8,7 +8,7 @@ import { sealedIn } from '../../lib/sealed-fields';
 import type { ExportInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import type { CreateExportBody } from '../exports/schema';
-import { exportInputOf, normalizeLayout, requestHashOf } from '../exports/service';
+import { assertExportUrls, exportInputOf, normalizeLayout, requestHashOf } from '../exports/service';
 
 export interface PreparedExport {
   input: ExportInput;
@@ -41,6 +41,7 @@ export async function prepareBatchExports(
 ): Promise<PreparedExport[]> {
   const prepared = bodies.map((body, i) =>
     ofExport(i, () => {
+      assertExportUrls(body, deps.config.outbound);
       const exportId = randomUUID();
       const input = exportInputOf(body, {
         exportId,

@@ -4,6 +4,12 @@ import { z } from 'zod';
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** Keys an export may list (each is looked up when the request arrives). */
 export const MAX_KEYS = 10_000;
+/**
+ * Bytes of key names an export may list: the list travels in the workflow's
+ * input, and Temporal refuses a payload over 2 MB. A prefix has no such limit
+ * (the resolved set is kept in the database, docs/exports.md).
+ */
+export const MAX_KEYS_BYTES = 1024 * 1024;
 
 const bucket = z
   .string()
@@ -25,7 +31,10 @@ const sources = z.union([
     keys: z
       .array(z.string().min(1).max(1024).refine(noControl, 'must not contain control characters'))
       .min(1)
-      .max(MAX_KEYS),
+      .max(MAX_KEYS)
+      .refine((keys) => keys.reduce((n, k) => n + Buffer.byteLength(k), 0) <= MAX_KEYS_BYTES, {
+        message: `the keys add up to more than ${MAX_KEYS_BYTES} bytes: list them by prefix instead`,
+      }),
   }),
   z.strictObject({
     bucket,

@@ -7,6 +7,7 @@ import { setExportStatus, upsertExportRow } from '../../activities/exports/store
 import { checkTemplate, mapPaths } from '../../lib/export-layout';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '../../lib/errors';
 import { normalizeKeyPrefix, normalizeObjectKey, normalizeRemotePath } from '../../lib/keys';
+import type { OutboundPolicy } from '../../lib/outbound';
 import { encryptSecret } from '../../lib/secrets';
 import { sealedIn } from '../../lib/sealed-fields';
 import {
@@ -19,6 +20,7 @@ import {
 } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf } from '../idempotency';
+import { assertOutboundUrl } from '../outbound';
 import type { CreateExportBody } from './schema';
 
 /** Objects looked at, at request time, for a prefix: enough to catch a wrong prefix or an obvious collision. */
@@ -47,6 +49,12 @@ export function normalizeLayout(layout: ExportLayout): ExportLayout {
   if (layout.mode === 'strip') return { mode: 'strip', prefix: normalizeKeyPrefix(layout.prefix) };
   if (layout.mode === 'template') checkTemplate(layout.template);
   return layout;
+}
+
+/** The URLs an export will call (validator, webhook), judged by the outbound policy where that needs no DNS. */
+export function assertExportUrls(body: CreateExportBody, policy: OutboundPolicy): void {
+  assertOutboundUrl('validator.url', body.validator?.url, policy);
+  assertOutboundUrl('webhookUrl', body.webhookUrl, policy);
 }
 
 /** Everything wrong with a request that can be known now is a 400, before anything starts. */
@@ -160,6 +168,7 @@ export async function createExport(
   }
   const layout = normalizeLayout(body.layout);
   const directory = normalizeRemotePath(body.target.directory, 'target.directory');
+  assertExportUrls(body, config.outbound);
   await checkRequest(deps, body, layout);
 
   if (body.validator?.secret) {
