@@ -23,19 +23,19 @@ import path from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Server } from '../src/generated/prisma/client';
 import { workflowIds } from '../src/workflows/contract';
-import { createTestDeps, type TestDeps } from '../test/helpers/deps';
-import { sftpAccount } from '../test/helpers/env';
+import { createTestDeps, type TestDeps } from './lib/deps';
+import { sftpAccount } from './lib/env';
 import {
   createTestServer,
   createTransferRow,
   localPathOf,
   startTransfer,
   writeRandomFile,
-} from '../test/helpers/ingest-fixtures';
-import { repoRoot } from '../test/helpers/paths';
-import { waitFor } from '../test/helpers/wait';
-import { startWorkerProcess } from '../test/helpers/worker-process';
-import { cpuSeconds, cpuSecondsOfCommand, reapedChildrenCpuSeconds, servicePid } from './cpu';
+} from './lib/ingest-fixtures';
+import { repoRoot } from './lib/paths';
+import { waitFor } from './lib/wait';
+import { startWorkerProcess } from './lib/worker-process';
+import { cpuSeconds, cpuSecondsOfCommand, reapedChildrenCpuSeconds, servicePid } from './lib/cpu';
 import { measureTemporalFloor } from './floor/measure';
 import { MiB } from '../src/lib/units';
 
