@@ -31,19 +31,65 @@ export function reapedChildrenCpuSeconds(): number {
   return seconds(readStat('self').fields, 13);
 }
 
-/** CPU seconds of every live process with this command name (e.g. all PostgreSQL backends). */
-export function cpuSecondsOfCommand(name: string): number {
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+interface LiveProcess {
+  pid: number;
+  name: string;
+  fields: string[];
+}
+
+/** Every live process, with its /proc/PID/stat fields (a process that exits while we look is left out). */
+function liveProcesses(): LiveProcess[] {
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
     try {
-      const stat = readStat(Number(entry));
-      if (stat.name === name) total += seconds(stat.fields, 11);
+      return [{ pid: Number(entry), ...readStat(Number(entry)) }];
     } catch {
-      // The process exited while we looked.
+      return [];
+    }
+  });
+}
+
+/**
+ * CPU seconds of a process and all its descendants, those still running and
+ * those already reaped (e.g. sshd's listener and the per-connection sshd and
+ * sftp-server processes it forked, including sessions that have closed).
+ */
+export function cpuSecondsOfTree(root: number): number {
+  const live = liveProcesses();
+  const inTree = new Set([root]);
+  // Parents before children is not guaranteed by pid order: grow the set until it stops growing.
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of live) {
+      if (!inTree.has(p.pid) && inTree.has(Number(p.fields[1]))) {
+        inTree.add(p.pid);
+        grew = true;
+      }
     }
   }
-  return total;
+  return live
+    .filter((p) => inTree.has(p.pid))
+    .reduce((sum, p) => sum + seconds(p.fields, 11) + seconds(p.fields, 13), 0);
+}
+
+/**
+ * CPU seconds of the PostgreSQL backends serving `database` (their titles
+ * name it). The cluster may be shared with other checkouts: its other
+ * backends, and its shared WAL writer and checkpointer, are left out.
+ */
+export function postgresCpuSeconds(database: string): number {
+  return liveProcesses()
+    .filter((p) => p.name === 'postgres' && backendDatabase(p.pid) === database)
+    .reduce((sum, p) => sum + seconds(p.fields, 11), 0);
+}
+
+/** "postgres: 15/main: user database host(port) state" → database. */
+function backendDatabase(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(':')[2]?.trim().split(' ')[1];
+  } catch {
+    return undefined;
+  }
 }
 
 /** The pid of a service started by scripts/services.sh (temporal, minio, sshd). */

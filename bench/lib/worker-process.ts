@@ -24,7 +24,8 @@ export async function startWorkerProcess(
       ...process.env,
       ...harnessEnv,
       FERRY_TEST_TASK_QUEUE: taskQueue,
-      FERRY_TEST_BUNDLE: await workflowBundlePath(),
+      // With payload keys the bundle carries the failure converter that encrypts failure messages.
+      FERRY_TEST_BUNDLE: await workflowBundlePath(Boolean(overrides.FERRY_PAYLOAD_KEYS)),
       FERRY_TEST_OVERRIDES: JSON.stringify(overrides),
       // As npm start and the image run the worker (README, notes); bench:ingest measures this process.
       MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
