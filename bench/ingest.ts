@@ -97,7 +97,7 @@ function chownLike(dir: string, like: string): void {
 }
 
 /** `rclone copy` with remotes from environment variables (no config file). */
-function rcloneCopy(from: string, to: string): number {
+function rcloneCopy(config: TestDeps['config'], from: string, to: string): number {
   const account = sftpAccount();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -111,9 +111,10 @@ function rcloneCopy(from: string, to: string): number {
     RCLONE_CONFIG_FSFTP_SHELL_TYPE: 'none',
     RCLONE_CONFIG_FS3_TYPE: 's3',
     RCLONE_CONFIG_FS3_PROVIDER: 'Minio',
-    RCLONE_CONFIG_FS3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID ?? 'ferryadmin',
-    RCLONE_CONFIG_FS3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY ?? 'ferryadmin-secret',
-    RCLONE_CONFIG_FS3_ENDPOINT: 'http://127.0.0.1:9000',
+    RCLONE_CONFIG_FS3_ACCESS_KEY_ID: config.S3_ACCESS_KEY_ID,
+    RCLONE_CONFIG_FS3_SECRET_ACCESS_KEY: config.S3_SECRET_ACCESS_KEY,
+    // This checkout's MinIO (FERRY_MINIO_PORT), the one Ferry writes to.
+    RCLONE_CONFIG_FS3_ENDPOINT: config.S3_ENDPOINT,
     RCLONE_CONFIG_FS3_REGION: 'us-east-1',
   };
   // Debian's rclone 1.60 refuses any AWS_CA_BUNDLE with its own HTTP transport (plain HTTP here anyway).
@@ -161,6 +162,7 @@ async function largeFile(deps: TestDeps, server: Server, root: string): Promise<
     const mid = await ferryLarge(deps, server, `r${i}/mid-100m.bin`, 100 * MiB);
     const large = await ferryLarge(deps, server, `r${i}/big-1g.bin`, 1024 * MiB);
     const rcloneSeconds = rcloneCopy(
+      deps.config,
       `fsftp:${path.join(root, server.remoteDir, `r${i}`, 'big-1g.bin')}`,
       `fs3:${BUCKET}/rclone-${server.id}/r${i}/`,
     );
@@ -262,6 +264,7 @@ async function smallFiles(
   const sshdBefore = cpuSecondsOfTree(servicePid('sshd'));
   const rcloneCpuBefore = reapedChildrenCpuSeconds();
   const rcloneSeconds = rcloneCopy(
+    deps.config,
     `fsftp:${path.join(root, first.remoteDir)}`,
     `fs3:${BUCKET}/rclone-${first.id}/`,
   );

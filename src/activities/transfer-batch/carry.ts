@@ -9,7 +9,7 @@ import { applyAction } from '../transfer/after-transfer';
 import { notifyRow, type TransferEvent } from '../transfer/notify';
 import { describeObject, putWhole } from '../../lib/s3';
 import { assertUnchanged, readWhole, type ReadTuning, type SourceFile } from '../transfer/source';
-import { verifyObject } from '../transfer/verify';
+import { verifyPut } from '../transfer/verify';
 import { Failure } from '../../workflows/contract';
 
 export type FileOutcome = 'completed' | 'skipped' | 'failed';
@@ -30,7 +30,8 @@ export interface BatchContext {
  * One small file of a batch, as the per-file lane carries it (activities/
  * transfer/run.ts `single`): read whole with pipelined reads, SHA-256, stat
  * again (bytes of a file that changed meanwhile are not this version), one
- * conditional PutObject carrying the checksum, verify, and only then the
+ * conditional PutObject carrying the checksum, verified by storage's answer
+ * to it (transfer/verify.ts `verifyPut`), and only then the
  * after-transfer action. Its row's final status is written as soon as it is
  * known, which is what a resumed attempt goes by: a row no longer `running`
  * is never sent again, and a row whose SHA-256 is recorded while still
@@ -75,12 +76,17 @@ async function storeVerified(
   const digest = createHash('sha256').update(data).digest();
   const sha256 = digest.toString('hex');
   await assertUnchanged(bc.sftp, file, 'after reading');
-  if (!(await putWhole(s3, ref, data, digest, { onlyIfAbsent: true }))) {
+  let put = await putWhole(s3, ref, data, digest, { onlyIfAbsent: true });
+  if (!put) {
     const existing = await describeObject(s3, ref);
     if (existing?.size === file.size && existing.sha256 === sha256) return { status: 'skipped', sha256 };
-    await putWhole(s3, ref, data, digest);
+    put = await putWhole(s3, ref, data, digest);
   }
-  await verifyObject(s3, ref, { size: file.size, sha256, checksum: digest.toString('base64') });
+  await verifyPut(s3, ref, put ?? { checksum: undefined }, {
+    size: file.size,
+    sha256,
+    checksum: digest.toString('base64'),
+  });
   return { status: 'completed', sha256 };
 }
 
