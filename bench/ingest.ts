@@ -18,29 +18,28 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chownSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Server } from '../src/generated/prisma/client';
-import { workflowIds } from '../src/workflows/contract';
-import { createTestDeps, type TestDeps } from '../test/helpers/deps';
-import { sftpAccount } from '../test/helpers/env';
+import { createTestDeps, type TestDeps } from './lib/deps';
+import { sftpAccount } from './lib/env';
 import {
   createTestServer,
   createTransferRow,
   localPathOf,
   startTransfer,
   writeRandomFile,
-} from '../test/helpers/ingest-fixtures';
-import { repoRoot } from '../test/helpers/paths';
-import { waitFor } from '../test/helpers/wait';
-import { startWorkerProcess } from '../test/helpers/worker-process';
-import { cpuSeconds, cpuSecondsOfCommand, reapedChildrenCpuSeconds, servicePid } from './cpu';
+} from './lib/ingest-fixtures';
+import { repoRoot } from './lib/paths';
+import { startWorkerProcess } from './lib/worker-process';
+import { cpuSeconds, cpuSecondsOfTree, reapedChildrenCpuSeconds, servicePid } from './lib/cpu';
+import { type LaneRun, newPayloadKeys, runLane } from './lib/small-lanes';
 import { measureTemporalFloor } from './floor/measure';
 import { MiB } from '../src/lib/units';
 
 const BUCKET = 'ferry-bench';
-const SMALL_FILES = 1000;
+/** BENCH_SMALL_FILES=200 for a quick check; the figures compared across runs are taken with 1,000. */
+const SMALL_FILES = Number(process.env.BENCH_SMALL_FILES ?? 1000);
 const SMALL_SIZE = 64 * 1024;
 const LARGE_ROUNDS = 3;
 
@@ -91,61 +90,6 @@ async function ferryLarge(deps: TestDeps, server: Server, rel: string, size: num
   }
 }
 
-/** Worker settings taken from this process's environment, for A/B runs (sandbox watchdog, batch tuning). */
-function workerSettings(): Record<string, string> {
-  const names = ['WORKFLOW_ACTIVATION_TIMEOUT_MS', 'TRANSFER_BATCH_FILES', 'TRANSFER_BATCH_CONCURRENCY'];
-  return Object.fromEntries(
-    names.flatMap((n) => (process.env[n] === undefined ? [] : [[n, process.env[n]]])),
-  );
-}
-
-/** CPU seconds of the shared services so far: the Temporal dev server, MinIO, all PostgreSQL backends. */
-function serviceCpu() {
-  return {
-    temporal: cpuSeconds(servicePid('temporal')),
-    minio: cpuSeconds(servicePid('minio')),
-    postgres: cpuSecondsOfCommand('postgres'),
-  };
-}
-
-/**
- * The real ingest path: a scan lists the directory and starts one transfer
- * workflow per file. Also returns the CPU each process spent meanwhile (the
- * worker's is read before it stops; it started before the clock).
- */
-async function ferrySmall(deps: TestDeps, server: Server) {
-  const taskQueue = `bench-ingest-${randomUUID()}`;
-  const worker = await startWorkerProcess(taskQueue, {
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    ...workerSettings(),
-  });
-  const workerPid = worker.child.pid ?? 0;
-  try {
-    const before = { ...serviceCpu(), worker: cpuSeconds(workerPid) };
-    const started = performance.now();
-    await deps.temporal.workflow.start('scanServer', {
-      taskQueue,
-      workflowId: workflowIds.scan(server.id),
-      args: [{ serverId: server.id }],
-    });
-    await waitFor(
-      `${SMALL_FILES} small transfers`,
-      async () =>
-        (await deps.db.transfer.count({ where: { serverId: server.id, status: 'completed' } })) ===
-        SMALL_FILES,
-      { timeoutMs: 15 * 60_000, intervalMs: 200 },
-    );
-    const seconds = (performance.now() - started) / 1000;
-    const after = { ...serviceCpu(), worker: cpuSeconds(workerPid) };
-    const cpu = Object.fromEntries(
-      Object.entries(after).map(([k, v]) => [k, v - before[k as keyof typeof before]]),
-    ) as typeof after;
-    return { seconds, filesPerSecond: SMALL_FILES / seconds, cpu };
-  } finally {
-    await worker.stop();
-  }
-}
-
 /** Gives `dir` the owner of `like` (the SFTP account), so the scan may read it. */
 function chownLike(dir: string, like: string): void {
   const owner = statSync(like);
@@ -153,7 +97,7 @@ function chownLike(dir: string, like: string): void {
 }
 
 /** `rclone copy` with remotes from environment variables (no config file). */
-function rcloneCopy(from: string, to: string): number {
+function rcloneCopy(config: TestDeps['config'], from: string, to: string): number {
   const account = sftpAccount();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -167,9 +111,10 @@ function rcloneCopy(from: string, to: string): number {
     RCLONE_CONFIG_FSFTP_SHELL_TYPE: 'none',
     RCLONE_CONFIG_FS3_TYPE: 's3',
     RCLONE_CONFIG_FS3_PROVIDER: 'Minio',
-    RCLONE_CONFIG_FS3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID ?? 'ferryadmin',
-    RCLONE_CONFIG_FS3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY ?? 'ferryadmin-secret',
-    RCLONE_CONFIG_FS3_ENDPOINT: 'http://127.0.0.1:9000',
+    RCLONE_CONFIG_FS3_ACCESS_KEY_ID: config.S3_ACCESS_KEY_ID,
+    RCLONE_CONFIG_FS3_SECRET_ACCESS_KEY: config.S3_SECRET_ACCESS_KEY,
+    // This checkout's MinIO (FERRY_MINIO_PORT), the one Ferry writes to.
+    RCLONE_CONFIG_FS3_ENDPOINT: config.S3_ENDPOINT,
     RCLONE_CONFIG_FS3_REGION: 'us-east-1',
   };
   // Debian's rclone 1.60 refuses any AWS_CA_BUNDLE with its own HTTP transport (plain HTTP here anyway).
@@ -217,6 +162,7 @@ async function largeFile(deps: TestDeps, server: Server, root: string): Promise<
     const mid = await ferryLarge(deps, server, `r${i}/mid-100m.bin`, 100 * MiB);
     const large = await ferryLarge(deps, server, `r${i}/big-1g.bin`, 1024 * MiB);
     const rcloneSeconds = rcloneCopy(
+      deps.config,
       `fsftp:${path.join(root, server.remoteDir, `r${i}`, 'big-1g.bin')}`,
       `fs3:${BUCKET}/rclone-${server.id}/r${i}/`,
     );
@@ -251,67 +197,108 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
+/** The small-file runs: per-file and batch lane, each without and with the payload codec. */
+const LANES = [
+  { name: 'per-file lane', prefix: 'ferry', batch: false, codec: false },
+  { name: 'per-file lane, payload codec', prefix: 'ferryCodec', batch: false, codec: true },
+  { name: 'batch lane', prefix: 'ferryBatch', batch: true, codec: false },
+  { name: 'batch lane, payload codec', prefix: 'ferryBatchCodec', batch: true, codec: true },
+] as const;
+
+/** What one lane's run adds to the figures, under its prefix: files/s and what each file cost. */
+function laneFigures(prefix: string, run: LaneRun, rcloneFilesPerSecond: number): Figures {
+  const ms = (seconds: number) => round(seconds * 1000);
+  const cpu = run.cpuPerFile;
+  return {
+    [`${prefix}SmallFilesPerSec`]: round(run.filesPerSecond),
+    [`${prefix}SmallRatio`]: round(run.filesPerSecond / rcloneFilesPerSecond),
+    [`${prefix}WorkerCpuMsPerFile`]: ms(cpu.worker),
+    [`${prefix}TemporalCpuMsPerFile`]: ms(cpu.temporal),
+    [`${prefix}MinioCpuMsPerFile`]: ms(cpu.minio),
+    [`${prefix}SshdCpuMsPerFile`]: ms(cpu.sshd),
+    [`${prefix}PostgresCpuMsPerFile`]: ms(cpu.postgres),
+    [`${prefix}TotalCpuMsPerFile`]: ms(cpu.worker + cpu.temporal + cpu.minio + cpu.sshd + cpu.postgres),
+    [`${prefix}S3RequestsPerFile`]: round(run.requestsPerFile.s3),
+    [`${prefix}SqlStatementsPerFile`]: round(run.requestsPerFile.sql),
+    [`${prefix}SftpRequestsPerFile`]: round(run.requestsPerFile.sftp),
+    [`${prefix}HistoryEventsPerFile`]: round(run.historyEventsPerFile),
+    [`${prefix}WorkflowsPerFile`]: round(run.workflowsPerFile * 1000) / 1000,
+  };
+}
+
 /**
- * 1,000 × 64 KiB through a Ferry scan on each lane, then with rclone. The
- * batch-lane server lists hard links of the same files (new paths: its own
- * rows, keys and workflows).
+ * SMALL_FILES × 64 KiB through a Ferry scan on each lane (without and with
+ * the payload codec), then with rclone. Each run's server lists hard links
+ * of the same files (new paths: its own rows, keys and workflows).
  */
 async function smallFiles(
   deps: TestDeps,
-  server: Server,
-  batchServer: Server,
+  codecDeps: TestDeps,
+  servers: Server[],
   root: string,
 ): Promise<Figures> {
+  const [first] = servers;
+  if (!first) throw new Error('no server for the small files');
   console.log(`writing fixtures: ${SMALL_FILES} × 64 KiB files of random bytes`);
-  mkdirSync(localPathOf(batchServer, ''), { recursive: true });
+  for (const server of servers.slice(1)) mkdirSync(localPathOf(server, ''), { recursive: true });
   for (let i = 0; i < SMALL_FILES; i++) {
     const rel = `f${String(i).padStart(4, '0')}.bin`;
-    writeRandomFile(server, rel, SMALL_SIZE);
-    linkSync(localPathOf(server, rel), localPathOf(batchServer, rel));
+    writeRandomFile(first, rel, SMALL_SIZE);
+    for (const server of servers.slice(1)) linkSync(localPathOf(first, rel), localPathOf(server, rel));
   }
-  chownLike(localPathOf(batchServer, ''), localPathOf(server, ''));
-  console.log(`ferry, per-file lane: scan of ${SMALL_FILES} small files`);
-  const ferry = await ferrySmall(deps, server);
-  console.log(`  ${round(ferry.filesPerSecond)} files/s`);
-  console.log(`ferry, batch lane: scan of ${SMALL_FILES} small files`);
-  const batch = await ferrySmall(deps, batchServer);
-  console.log(`  ${round(batch.filesPerSecond)} files/s`);
+  for (const server of servers.slice(1)) chownLike(localPathOf(server, ''), localPathOf(first, ''));
+  const runs: LaneRun[] = [];
+  for (const [i, lane] of LANES.entries()) {
+    console.log(`ferry, ${lane.name}: scan of ${SMALL_FILES} small files`);
+    const server = servers[i + 1] ?? first;
+    const run = lane.codec
+      ? await runLane(codecDeps, server, SMALL_FILES, codecDeps.config.FERRY_PAYLOAD_KEYS)
+      : await runLane(deps, server, SMALL_FILES);
+    console.log(
+      `  ${round(run.filesPerSecond)} files/s; requests: ${JSON.stringify(run.requestsPerFile.detail)}`,
+    );
+    runs.push(run);
+  }
   console.log(`rclone: ${SMALL_FILES} small files`);
   const minioBefore = cpuSeconds(servicePid('minio'));
+  const sshdBefore = cpuSecondsOfTree(servicePid('sshd'));
   const rcloneCpuBefore = reapedChildrenCpuSeconds();
   const rcloneSeconds = rcloneCopy(
-    `fsftp:${path.join(root, server.remoteDir)}`,
-    `fs3:${BUCKET}/rclone-${server.id}/`,
+    deps.config,
+    `fsftp:${path.join(root, first.remoteDir)}`,
+    `fs3:${BUCKET}/rclone-${first.id}/`,
   );
   const rcloneCpu = reapedChildrenCpuSeconds() - rcloneCpuBefore;
   const rcloneMinioCpu = cpuSeconds(servicePid('minio')) - minioBefore;
+  const rcloneSshdCpu = cpuSecondsOfTree(servicePid('sshd')) - sshdBefore;
   const rcloneFilesPerSecond = SMALL_FILES / rcloneSeconds;
   console.log(`temporal floor: ${SMALL_FILES} empty transfer workflows`);
   const floor = await measureTemporalFloor(deps, SMALL_FILES);
   const perFileMs = (cpuSeconds: number) => round((cpuSeconds * 1000) / SMALL_FILES);
-  return {
+  const figures: Figures = {
     smallFiles: SMALL_FILES,
-    ferrySmallFilesPerSec: round(ferry.filesPerSecond),
     rcloneSmallFilesPerSec: round(rcloneFilesPerSecond),
-    smallRatio: round(ferry.filesPerSecond / rcloneFilesPerSecond),
-    ferryBatchSmallFilesPerSec: round(batch.filesPerSecond),
-    batchSmallRatio: round(batch.filesPerSecond / rcloneFilesPerSecond),
-    ferryBatchWorkerCpuMsPerFile: perFileMs(batch.cpu.worker),
-    ferryBatchTemporalCpuMsPerFile: perFileMs(batch.cpu.temporal),
-    ferryBatchMinioCpuMsPerFile: perFileMs(batch.cpu.minio),
-    ferryBatchPostgresCpuMsPerFile: perFileMs(batch.cpu.postgres),
-    // CPU per file, by process (ms): where the time of each side goes on these cores.
-    ferryWorkerCpuMsPerFile: perFileMs(ferry.cpu.worker),
-    ferryTemporalCpuMsPerFile: perFileMs(ferry.cpu.temporal),
-    ferryMinioCpuMsPerFile: perFileMs(ferry.cpu.minio),
-    ferryPostgresCpuMsPerFile: perFileMs(ferry.cpu.postgres),
+    ...Object.fromEntries(
+      LANES.flatMap((lane, i) =>
+        Object.entries(laneFigures(lane.prefix, runs[i] as LaneRun, rcloneFilesPerSecond)),
+      ),
+    ),
+  };
+  // The names earlier runs printed, kept for comparison.
+  figures.smallRatio = figures.ferrySmallRatio ?? NaN;
+  figures.batchSmallRatio = figures.ferryBatchSmallRatio ?? NaN;
+  const total = (prefix: string) => figures[`${prefix}TotalCpuMsPerFile`] ?? NaN;
+  return {
+    ...figures,
+    // What the codec adds per file (CPU of all processes, ms) and what it leaves of files/s.
+    codecCpuMsPerFile: round(total('ferryCodec') - total('ferry')),
+    codecFilesPerSecRatio: round((runs[1]?.filesPerSecond ?? NaN) / (runs[0]?.filesPerSecond ?? NaN)),
+    batchCodecCpuMsPerFile: round(total('ferryBatchCodec') - total('ferryBatch')),
+    batchCodecFilesPerSecRatio: round((runs[3]?.filesPerSecond ?? NaN) / (runs[2]?.filesPerSecond ?? NaN)),
     rcloneCpuMsPerFile: perFileMs(rcloneCpu),
     rcloneMinioCpuMsPerFile: perFileMs(rcloneMinioCpu),
-    // What the services alone leave room for: were Ferry's worker free, every
-    // core busy and nothing else running, files/s could not pass this.
-    ceilingFilesPerSecWithFreeWorker: round(
-      (availableParallelism() * SMALL_FILES) / (ferry.cpu.temporal + ferry.cpu.minio + ferry.cpu.postgres),
-    ),
+    rcloneSshdCpuMsPerFile: perFileMs(rcloneSshdCpu),
+    rcloneTotalCpuMsPerFile: perFileMs(rcloneCpu + rcloneMinioCpu + rcloneSshdCpu),
     // Measured, not derived: one workflow per file version with no file work at all.
     floorWorkflowsPerSec: round(floor.workflowsPerSecond),
     floorRatio: round(floor.workflowsPerSecond / rcloneFilesPerSecond),
@@ -319,6 +306,37 @@ async function smallFiles(
     floorWorkerCpuMsPerWorkflow: perFileMs(floor.cpu.worker),
     floorStarterCpuMsPerWorkflow: perFileMs(floor.cpu.starter),
   };
+}
+
+/** The small-file lanes beside rclone: files/s, then what a file costs, by process and in round trips. */
+function printSmallFiles(f: Figures): void {
+  const rclone = f.rcloneSmallFilesPerSec;
+  for (const lane of LANES) {
+    const p = lane.prefix;
+    console.log(
+      `64 KiB, ${lane.name.padEnd(28)} ${pad(f[`${p}SmallFilesPerSec`])}  ${pad(rclone)}  ${pad(f[`${p}SmallRatio`])}`,
+    );
+  }
+  console.log(
+    `CPU ms per 64 KiB file   worker  Temporal  MinIO  sshd  PostgreSQL  total | S3  SQL  SFTP  events`,
+  );
+  for (const lane of LANES) {
+    const v = (name: string) => String(f[`${lane.prefix}${name}`]).padStart(6);
+    console.log(
+      `  ${lane.name.padEnd(28)} ${v('WorkerCpuMsPerFile')} ${v('TemporalCpuMsPerFile')} ${v('MinioCpuMsPerFile')} ` +
+        `${v('SshdCpuMsPerFile')} ${v('PostgresCpuMsPerFile')} ${v('TotalCpuMsPerFile')} | ${v('S3RequestsPerFile')} ` +
+        `${v('SqlStatementsPerFile')} ${v('SftpRequestsPerFile')} ${v('HistoryEventsPerFile')}`,
+    );
+  }
+  console.log(
+    `  rclone                       ${String(f.rcloneCpuMsPerFile).padStart(6)}      -    ` +
+      `${String(f.rcloneMinioCpuMsPerFile).padStart(6)} ${String(f.rcloneSshdCpuMsPerFile).padStart(6)}      -    ` +
+      `${String(f.rcloneTotalCpuMsPerFile).padStart(6)}`,
+  );
+  console.log(
+    `payload codec (FERRY_PAYLOAD_KEYS), cost per file: per-file lane +${f.codecCpuMsPerFile} ms CPU, ` +
+      `files/s ×${f.codecFilesPerSecRatio}; batch lane +${f.batchCodecCpuMsPerFile} ms CPU, files/s ×${f.batchCodecFilesPerSecRatio}`,
+  );
 }
 
 function printTable(f: Figures): void {
@@ -329,33 +347,7 @@ function printTable(f: Figures): void {
       `1 GiB file (MB/s)   ${pad(f.ferryLargeMBps)}  ${pad(f.rcloneLargeMBps)}  ${pad(f.largeRatio)}`,
     );
   }
-  if (f.smallRatio !== undefined) {
-    console.log(
-      `64 KiB files (f/s)  ${pad(f.ferrySmallFilesPerSec)}  ${pad(f.rcloneSmallFilesPerSec)}  ${pad(f.smallRatio)}`,
-    );
-  }
-  if (f.batchSmallRatio !== undefined) {
-    console.log(
-      `64 KiB, batch lane     ${pad(f.ferryBatchSmallFilesPerSec)}  ${pad(f.rcloneSmallFilesPerSec)}  ${pad(f.batchSmallRatio)}`,
-    );
-    console.log(
-      `64 KiB files, batch lane, CPU ms per file: ferry worker ${f.ferryBatchWorkerCpuMsPerFile}, ` +
-        `Temporal ${f.ferryBatchTemporalCpuMsPerFile}, MinIO ${f.ferryBatchMinioCpuMsPerFile}, ` +
-        `PostgreSQL ${f.ferryBatchPostgresCpuMsPerFile}`,
-    );
-  }
-  if (f.ferryWorkerCpuMsPerFile !== undefined) {
-    console.log(
-      `64 KiB files, CPU ms per file: ferry worker ${f.ferryWorkerCpuMsPerFile}, Temporal ${f.ferryTemporalCpuMsPerFile}, ` +
-        `MinIO ${f.ferryMinioCpuMsPerFile}, PostgreSQL ${f.ferryPostgresCpuMsPerFile}; ` +
-        `rclone ${f.rcloneCpuMsPerFile}, MinIO ${f.rcloneMinioCpuMsPerFile}`,
-    );
-    const ceiling = f.ceilingFilesPerSecWithFreeWorker ?? 0;
-    console.log(
-      `  ceiling with a worker that cost nothing (${availableParallelism()} cores / CPU per file of ` +
-        `Temporal + MinIO + PostgreSQL): ${ceiling} f/s, ${round(ceiling / (f.rcloneSmallFilesPerSec ?? 1))}× rclone`,
-    );
-  }
+  if (f.smallFiles !== undefined) printSmallFiles(f);
   if (f.floorWorkflowsPerSec !== undefined) {
     console.log(
       `  Temporal alone, the same number of empty transfer workflows (one local activity that does nothing): ` +
@@ -394,23 +386,29 @@ async function main(): Promise<void> {
   const only = parseOnly(process.argv.slice(2));
   prepareServices();
   const deps = await createTestDeps({ FERRY_BUCKET: BUCKET });
+  // The codec runs' client: the scan's input is encrypted as a Ferry client with these keys would.
+  const codecDeps = await createTestDeps({ FERRY_BUCKET: BUCKET, FERRY_PAYLOAD_KEYS: newPayloadKeys() });
   const big = await createTestServer(deps, { bucket: BUCKET });
-  const small = await createTestServer(deps, { bucket: BUCKET, recursive: false });
-  const batch = await createTestServer(deps, { bucket: BUCKET, recursive: false, smallFiles: 'batch' });
+  const small = [await createTestServer(deps, { bucket: BUCKET, recursive: false })];
+  for (const lane of LANES) {
+    const smallFiles = lane.batch ? 'batch' : 'workflow';
+    small.push(await createTestServer(deps, { bucket: BUCKET, recursive: false, smallFiles }));
+  }
   const root = sftpAccount().root;
   try {
     const figures: Figures = {
       ...(only !== 'small' ? await largeFile(deps, big, root) : {}),
-      ...(only !== 'large' ? await smallFiles(deps, small, batch, root) : {}),
+      ...(only !== 'large' ? await smallFiles(deps, codecDeps, small, root) : {}),
     };
     printTable(figures);
   } finally {
-    for (const server of [big, small, batch]) {
+    for (const server of [big, ...small]) {
       rmSync(path.join(root, server.remoteDir), { recursive: true, force: true });
       await emptyPrefix(deps, server.keyPrefix);
       await emptyPrefix(deps, `rclone-${server.id}/`);
       await deps.db.server.delete({ where: { id: server.id } });
     }
+    await codecDeps.close();
     await deps.close();
   }
 }

@@ -23,11 +23,11 @@ import { FerryApi } from '../src/cli/client';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
 import { createS3 } from '../src/lib/s3';
-import { ensureBucket } from '../test/helpers/deps';
-import { servicesEnv } from '../test/helpers/env';
-import { repoRoot } from '../test/helpers/paths';
-import { freePort, startProcess } from '../test/helpers/processes';
-import { waitFor } from '../test/helpers/wait';
+import { ensureBucket } from './lib/deps';
+import { servicesEnv } from './lib/env';
+import { repoRoot } from './lib/paths';
+import { freePort, startProcess } from './lib/processes';
+import { waitFor } from './lib/wait';
 import { MiB, GiB } from '../src/lib/units';
 
 const TOKEN = 'bench-token';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { START_CONCURRENCY } from '../../src/activities/scan/start';
-import type { TestDeps } from '../../test/helpers/deps';
-import { startProcess } from '../../test/helpers/processes';
-import { waitFor } from '../../test/helpers/wait';
-import { cpuSeconds, servicePid } from '../cpu';
+import type { TestDeps } from '../lib/deps';
+import { startProcess } from '../lib/processes';
+import { waitFor } from '../lib/wait';
+import { cpuSeconds, servicePid } from '../lib/cpu';
 import type { emptyTransfer } from './workflows';
 
 export interface FloorFigures {

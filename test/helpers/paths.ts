@@ -1,4 +1,2 @@
-import path from 'node:path';
-
-/** The checkout's root, wherever it is cloned. */
-export const repoRoot = path.resolve(__dirname, '../..');
+// Shared with the benchmarks, which stand alone (bench/ imports nothing from test/).
+export * from '../../bench/lib/paths';

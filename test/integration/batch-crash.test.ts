@@ -54,7 +54,10 @@ describe('batch lane: crash of the worker', () => {
         where: { serverId: server.id, status: 'completed' },
         select: { remotePath: true },
       });
-    await waitFor('twenty files carried', async () => (await finished()).length >= 20, { intervalMs: 10 });
+    await waitFor('twenty files carried', async () => (await finished()).length >= 20, {
+      timeoutMs: 300_000,
+      intervalMs: 10,
+    });
     await first.stop('SIGKILL');
     const doneAtKill = new Set((await finished()).map((r) => r.remotePath));
     assert.ok(doneAtKill.size < FILES, 'the worker died before the end of the batch');

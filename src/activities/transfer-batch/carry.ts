@@ -9,7 +9,7 @@ import { applyAction } from '../transfer/after-transfer';
 import { notifyRow, type TransferEvent } from '../transfer/notify';
 import { describeObject, putWhole } from '../../lib/s3';
 import { assertUnchanged, readWhole, type ReadTuning, type SourceFile } from '../transfer/source';
-import { verifyObject } from '../transfer/verify';
+import { verifyPut } from '../transfer/verify';
 import { Failure } from '../../workflows/contract';
 
 export type FileOutcome = 'completed' | 'skipped' | 'failed';
@@ -30,7 +30,8 @@ export interface BatchContext {
  * One small file of a batch, as the per-file lane carries it (activities/
  * transfer/run.ts `single`): read whole with pipelined reads, SHA-256, stat
  * again (bytes of a file that changed meanwhile are not this version), one
- * conditional PutObject carrying the checksum, verify, and only then the
+ * conditional PutObject carrying the checksum, verified by storage's answer
+ * to it (transfer/verify.ts `verifyPut`), and only then the
  * after-transfer action. Its row's final status is written as soon as it is
  * known, which is what a resumed attempt goes by: a row no longer `running`
  * is never sent again, and a row whose SHA-256 is recorded while still
@@ -76,15 +77,20 @@ async function storeVerified(
   const sha256 = digest.toString('hex');
   await assertUnchanged(bc.sftp, file, 'after reading');
   const writtenBy = row.workflowId;
-  if (!(await putWhole(s3, ref, data, digest, { onlyIfAbsent: true, writtenBy }))) {
+  let put = await putWhole(s3, ref, data, digest, { onlyIfAbsent: true, writtenBy });
+  if (!put) {
     const existing = await describeObject(s3, ref);
     if (existing?.size === file.size && existing.sha256 === sha256) {
       // Stored by this row's earlier attempt (which died before recording it): completed, not a duplicate.
       return { status: existing.writtenBy === writtenBy ? 'completed' : 'skipped', sha256 };
     }
-    await putWhole(s3, ref, data, digest, { writtenBy });
+    put = await putWhole(s3, ref, data, digest, { writtenBy });
   }
-  await verifyObject(s3, ref, { size: file.size, sha256, checksum: digest.toString('base64') });
+  await verifyPut(s3, ref, put ?? { checksum: undefined }, {
+    size: file.size,
+    sha256,
+    checksum: digest.toString('base64'),
+  });
   return { status: 'completed', sha256 };
 }
 

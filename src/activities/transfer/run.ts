@@ -24,13 +24,14 @@ import {
   listPartsIfOpen,
   type ObjectRef,
   putWhole,
+  type PutAnswer,
   type StoredObject,
   tagSha256,
   WRITER_METADATA,
 } from '../../lib/s3';
 import { TransferRecord } from './record';
 import { assertUnchanged, hashRemote, readWhole, type ReadTuning, type SourceFile } from './source';
-import { isCompletedFrom, verifyObject } from './verify';
+import { isCompletedFrom, verifyObject, verifyPut } from './verify';
 
 export interface RunResult {
   status: 'completed' | 'skipped';
@@ -188,21 +189,29 @@ export class TransferRun {
     const sha256 = digest.toString('hex');
     await assertUnchanged(sftp, this.file, 'after reading');
     const writtenBy = this.row.workflowId;
-    const stored = await putWhole(this.deps.s3, this.ref, data, digest, { onlyIfAbsent: true, writtenBy });
-    if (!stored) {
+    let put = await putWhole(this.deps.s3, this.ref, data, digest, { onlyIfAbsent: true, writtenBy });
+    if (!put) {
       const existing = await describeObject(this.deps.s3, this.ref);
       if (existing?.size === this.file.size && existing.sha256 === sha256) {
         return await this.alreadyStored(sha256, existing);
       }
-      await putWhole(this.deps.s3, this.ref, data, digest, { writtenBy });
+      put = await putWhole(this.deps.s3, this.ref, data, digest, { writtenBy });
     }
-    return await this.finish(sha256, digest.toString('base64'), true);
+    return await this.finish(sha256, digest.toString('base64'), put ?? { checksum: undefined });
   }
 
-  /** Records the SHA-256 with the object, verifies the object, and the row. */
-  private async finish(sha256: string, checksum: string, tagged: boolean): Promise<RunResult> {
-    if (!tagged) await tagSha256(this.deps.s3, this.ref, sha256);
-    await verifyObject(this.deps.s3, this.ref, { size: this.file.size, sha256, checksum });
+  /**
+   * Records the SHA-256 with the object (a multipart one: `stored` false),
+   * verifies the object, and the row. A single PutObject is verified by
+   * storage's answer to it (verify.ts `verifyPut`).
+   */
+  private async finish(sha256: string, checksum: string, stored: PutAnswer | false): Promise<RunResult> {
+    const expected = { size: this.file.size, sha256, checksum };
+    if (stored) await verifyPut(this.deps.s3, this.ref, stored, expected);
+    else {
+      await tagSha256(this.deps.s3, this.ref, sha256);
+      await verifyObject(this.deps.s3, this.ref, expected);
+    }
     await this.record.completed(sha256, this.file.size);
     // No progress signal for the end: the workflow learns it from the result (one task fewer per file).
     return { status: 'completed', sha256, recorded: this.record.keepsSource };

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   compositeChecksum,
+  type PutAnswer,
   deleteObject,
   describeObject,
   type ObjectRef,
@@ -39,6 +40,24 @@ export async function verifyObject(s3: S3Client, ref: ObjectRef, expected: Expec
     Failure.ChecksumMismatch,
     `s3://${ref.Bucket}/${ref.Key} failed verification (${problems.join('; ')}); object deleted`,
   );
+}
+
+/**
+ * Verification of an object this attempt stored in one PutObject. The
+ * request carried the body's SHA-256 (x-amz-checksum-sha256), which storage
+ * checks against the bytes it receives, refusing the write on a mismatch;
+ * its answer echoing that same checksum is its word that the stored object
+ * is these bytes, written with the SHA-256 metadata and tag of the same
+ * request. Only a store that does not echo it costs a HEAD (verifyObject).
+ */
+export async function verifyPut(
+  s3: S3Client,
+  ref: ObjectRef,
+  put: PutAnswer,
+  expected: ExpectedObject,
+): Promise<void> {
+  if (put.checksum !== undefined && sameChecksum(put.checksum, expected.checksum)) return;
+  await verifyObject(s3, ref, expected);
 }
 
 /** Whether the object at `ref` is the completion of these parts (by an attempt that died before recording it). */

@@ -114,12 +114,18 @@ export async function readObject(
   return got.Body as Readable;
 }
 
+/** What storage answered to a whole-object PutObject that was written. */
+export interface PutAnswer {
+  /** The x-amz-checksum-sha256 storage computed over the bytes it stored, when it echoes it. */
+  checksum: string | undefined;
+}
+
 /**
  * Stores a whole object in one request, with its SHA-256 as metadata and tag.
- * `onlyIfAbsent` makes it a conditional write (If-None-Match: *): false means
- * nothing was written, because an object already holds the key or because
- * the store does not do conditional writes (501); the caller then looks.
- * That saves the HEAD a new key would otherwise need first.
+ * `onlyIfAbsent` makes it a conditional write (If-None-Match: *): undefined
+ * means nothing was written, because an object already holds the key or
+ * because the store does not do conditional writes (501); the caller then
+ * looks. That saves the HEAD a new key would otherwise need first.
  */
 export async function putWhole(
   s3: S3Client,
@@ -127,7 +133,7 @@ export async function putWhole(
   body: Buffer,
   sha256: Buffer,
   { onlyIfAbsent = false, writtenBy }: { onlyIfAbsent?: boolean; writtenBy?: string } = {},
-): Promise<boolean> {
+): Promise<PutAnswer | undefined> {
   const hex = sha256.toString('hex');
   const command = new PutObjectCommand({
     ...ref,
@@ -139,10 +145,10 @@ export async function putWhole(
     ...(onlyIfAbsent ? { IfNoneMatch: '*' } : {}),
   });
   try {
-    await s3.send(withKnownPayloadHash(command, sha256));
-    return true;
+    const out = await s3.send(withKnownPayloadHash(command, sha256));
+    return { checksum: out.ChecksumSHA256 };
   } catch (err) {
-    if (onlyIfAbsent && (isPreconditionFailed(err) || isNotImplemented(err))) return false;
+    if (onlyIfAbsent && (isPreconditionFailed(err) || isNotImplemented(err))) return undefined;
     throw classifyS3Error(err, 'PutObject');
   }
 }
