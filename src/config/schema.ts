@@ -19,6 +19,8 @@ export const schema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   /** Temporal namespace. @default default */
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Base URL of the Temporal Web UI, which the status page (/ui) links each workflow to. @default http://127.0.0.1:8233 */
+  TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   /** Task queue every Ferry worker polls. @default ferry */
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('ferry'),
   /** S3 endpoint; empty means AWS. @default http://127.0.0.1:9000 */

@@ -6,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Activities } from '../../src/activities';
+import { jobSinks } from '../../src/lib/observability/job-sink';
 import { encodedFailuresPath } from '../../src/lib/payload-codec';
 import { repoRoot } from './paths';
 import { waitFor } from './wait';
@@ -57,6 +58,7 @@ async function buildBundle(file: string, encrypted: boolean): Promise<string> {
   if (existsSync(file)) return file;
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    workflowInterceptorModules: [require.resolve('../../src/workflows/observe')],
     logger: new DefaultLogger('WARN'),
     ...(encrypted ? { failureConverterPath: encodedFailuresPath } : {}),
   });
@@ -154,6 +156,7 @@ export async function withStubWorker<T>(
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
+    sinks: jobSinks,
     // Cancellation reaches an activity only in the answer to a heartbeat: send them at once.
     maxHeartbeatThrottleInterval: '50 milliseconds',
   });
