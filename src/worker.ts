@@ -32,13 +32,13 @@ export async function createFerryWorker(deps: ActivityDeps, options: FerryWorker
     connection: options.connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: options.taskQueue,
+    // A prebuilt bundle carries the workflow interceptor itself (bundleWorkflowCode's workflowInterceptorModules).
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(deps),
-    // A prebuilt bundle carries the workflow interceptor itself (bundled with workflowInterceptorModules).
     interceptors: {
-      workflowModules: [workflowInterceptorModule],
+      ...(options.workflowBundle ? {} : { workflowModules: [workflowInterceptorModule] }),
       activity: [(ctx) => ({ inbound: new ObservedActivity(ctx, deps.log) })],
     },
     sinks: jobSinks,
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     });
     collectDefaultMetrics({ register: workerRegistry, prefix: 'ferry_worker_' });
     registerJobGauges(workerRegistry, db);
-    metricsServer = serveWorkerMetrics(
+    metricsServer = await serveWorkerMetrics(
       config.WORKER_METRICS_PORT,
       workerRegistry,
       `http://127.0.0.1:${sdkPort}/metrics`,

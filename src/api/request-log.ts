@@ -9,8 +9,10 @@ import { jobIdsOfPath, withLogContext } from '../lib/observability/log-context';
  * the error handler logs carries it; and logs each request served (debug).
  */
 export function requestLogContext(log: Logger): RequestHandler {
-  return (req, res, next) =>
-    withLogContext(jobIdsOfPath(req.path), () => {
+  return (req, res, next) => {
+    // Read now: a mounted router rewrites req.url while it handles the request.
+    const { method, path } = req;
+    withLogContext(jobIdsOfPath(path), () => {
       const started = performance.now();
       // Bound: 'finish' is emitted by the socket, outside the request's context.
       res.on(
@@ -18,8 +20,8 @@ export function requestLogContext(log: Logger): RequestHandler {
         AsyncResource.bind(() =>
           log.debug(
             {
-              method: req.method,
-              path: req.path,
+              method,
+              path,
               status: res.statusCode,
               ms: Math.round(performance.now() - started),
             },
@@ -29,4 +31,5 @@ export function requestLogContext(log: Logger): RequestHandler {
       );
       next();
     });
+  };
 }

@@ -79,7 +79,7 @@ export const schema = z.object({
         if (text.trim() !== '') ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
-  /** Port of the worker's /metrics endpoint (0 disables it). @default 9464 */
+  /** Port of the worker's /metrics (Ferry's and the Temporal SDK's); 0 disables it. @default 9464 */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Secret that signs upload webhooks (servers carry their own). Empty disables signing. @default "" */
   FERRY_WEBHOOK_SECRET: z.string().default(''),

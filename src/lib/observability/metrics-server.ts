@@ -19,7 +19,11 @@ export async function freeLoopbackPort(): Promise<number> {
  * metrics (task latencies, slots, polls), which the SDK's native exporter
  * serves on a loopback port of its own. One scrape target for both.
  */
-export function serveWorkerMetrics(port: number, registry: Registry, sdkMetricsUrl?: string): Server {
+export async function serveWorkerMetrics(
+  port: number,
+  registry: Registry,
+  sdkMetricsUrl?: string,
+): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404).end();
@@ -30,7 +34,10 @@ export function serveWorkerMetrics(port: number, registry: Registry, sdkMetricsU
       (err: unknown) => res.writeHead(500).end(err instanceof Error ? err.message : String(err)),
     );
   });
-  server.listen(port);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, resolve);
+  });
   return server;
 }
 
