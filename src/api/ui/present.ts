@@ -1,4 +1,5 @@
 import type { Config } from '../../config';
+import { TransferStatus } from '../../generated/prisma/client';
 import { html, raw, type Html } from './html';
 import type { FailedJob, RunningTransfer, ServerStatus, StatusPage } from './service';
 import { STYLE } from './style';
@@ -6,15 +7,8 @@ import { STYLE } from './style';
 /** Seconds between reloads of the status page (a meta refresh: no script needed). */
 const REFRESH_SECONDS = 5;
 
-const STATUSES = [
-  'discovered',
-  'running',
-  'completed',
-  'skipped',
-  'failed',
-  'cancelled',
-  'rejected',
-] as const;
+/** A server's transfers by status: one column each, in the schema's order. */
+const STATUSES = Object.values(TransferStatus);
 
 function layout(title: string, body: Html, refresh = false): string {
   return html`<!doctype html>
