@@ -52,6 +52,7 @@ async function buildBundle(file: string, encrypted: boolean): Promise<string> {
   if (existsSync(file)) return file;
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    workflowInterceptorModules: [require.resolve('../../src/workflows/observe')],
     logger: new DefaultLogger('WARN'),
     ...(encrypted ? { failureConverterPath: encodedFailuresPath } : {}),
   });

@@ -1,6 +1,8 @@
 import express, { type Express, type Router } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { registerJobGauges } from '../lib/observability/job-gauges';
 import { requireBearer } from './auth';
+import { requestLogContext } from './request-log';
 import type { ApiDeps } from './deps';
 import { codecRoutes } from './codec/routes';
 import { errorHandler, notFoundRoute } from './errors';
@@ -10,6 +12,7 @@ import { healthRoutes } from './health/routes';
 import { perTokenRateLimit } from './rate-limit';
 import { ferryOpenApiDocument } from './openapi/operations';
 import { openApiRoutes } from './openapi/routes';
+import { uiRoutes } from './ui/routes';
 import { v1Routes } from './routes';
 
 export function createApp(deps: ApiDeps): Express {
@@ -20,6 +23,9 @@ export function createApp(deps: ApiDeps): Express {
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'ferry_api_' });
+  registerJobGauges(metrics, deps.db);
+
+  app.use(requestLogContext(deps.log));
 
   const { db, temporal, s3, log } = deps;
   app.use(healthRoutes({ db, temporal, s3, log, bucket: deps.config.FERRY_BUCKET }));
@@ -27,6 +33,7 @@ export function createApp(deps: ApiDeps): Express {
   // Public: the description of the API and a page to read it, no data (docs/api.md).
   app.use(openApiRoutes(ferryOpenApiDocument));
   app.use(codecRoutes(deps));
+  app.use(uiRoutes(deps));
 
   const auth = requireBearer(deps.config.API_TOKENS);
   app.get('/metrics', auth, async (_req, res) => {

@@ -20,6 +20,8 @@ export const schema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   /** Temporal namespace. @default default */
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Base URL of the Temporal Web UI, which the status page (/ui) links each workflow to. @default http://127.0.0.1:8233 */
+  TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   /** Task queue every Ferry worker polls. @default ferry */
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('ferry'),
   /** S3 endpoint; empty means AWS. @default http://127.0.0.1:9000 */
@@ -78,7 +80,7 @@ export const schema = z.object({
         if (text.trim() !== '') ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
-  /** Port of the worker's /metrics endpoint (0 disables it). @default 9464 */
+  /** Port of the worker's /metrics (Ferry's and the Temporal SDK's); 0 disables it. @default 9464 */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Secret that signs upload webhooks (servers carry their own). Empty disables signing. @default "" */
   FERRY_WEBHOOK_SECRET: z.string().default(''),

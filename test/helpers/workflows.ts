@@ -8,6 +8,7 @@ import type { Activities } from '../../src/activities';
 import { workflowBundlePath } from '../../bench/lib/bundle';
 import { repoRoot } from '../../bench/lib/paths';
 import { waitFor } from '../../bench/lib/wait';
+import { jobSinks } from '../../src/lib/observability/job-sink';
 
 export { workflowBundlePath };
 
@@ -96,6 +97,7 @@ export async function withStubWorker<T>(
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
+    sinks: jobSinks,
     // Cancellation reaches an activity only in the answer to a heartbeat: send them at once.
     maxHeartbeatThrottleInterval: '50 milliseconds',
   });
