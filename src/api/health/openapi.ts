@@ -31,7 +31,7 @@ export const healthOperations: Operation[] = [
         example: {
           status: 'unavailable',
           checks: {
-            database: { ok: false, error: 'connection refused' },
+            database: { ok: false },
             temporal: { ok: true },
             objectStorage: { ok: true },
           },

@@ -9,6 +9,7 @@ import { healthOperations } from '../health/openapi';
 import { jobOperations } from '../jobs/openapi';
 import { serverOperations } from '../servers/openapi';
 import { transferOperations } from '../transfers/openapi';
+import { uiOperations } from '../ui/openapi';
 import { uploadOperations } from '../uploads/openapi';
 import { openApiDocument } from './document';
 import type { Operation } from './operation';
@@ -27,6 +28,7 @@ export const allOperations: readonly Operation[] = [
   ...jobOperations,
   ...eventOperations,
   ...eventRouteOperations,
+  ...uiOperations,
 ];
 
 /** The document GET /openapi.json serves, versioned as the package is. */

@@ -1,3 +1,4 @@
+import { loginForm } from './openapi';
 import express, { type Router } from 'express';
 import { tokenMatcher } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -35,8 +36,8 @@ export function uiRoutes(deps: ApiDeps): Router {
   });
 
   router.post('/ui/login', form, (req, res) => {
-    const given = (req.body as { token?: unknown } | undefined)?.token;
-    if (typeof given !== 'string' || given === '' || !matches(given)) {
+    const given = loginForm.safeParse(req.body).data?.token;
+    if (given === undefined || !matches(given)) {
       res.status(401).type('html').send(presentLogin('That token is not valid.'));
       return;
     }
