@@ -1,8 +1,10 @@
 # Ferry API and worker image (docker-compose.yml runs it twice with different commands).
-FROM node:20-bookworm-slim AS build
+# Node 24 LTS, the version Ferry is tested on (package.json engines: >= 22).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund
+# Exactly the lock file (it lists every platform's optional packages, @swc/core's included).
+RUN npm ci --no-audit --no-fund
 COPY prisma ./prisma
 COPY prisma.config.ts tsconfig.json tsconfig.build.json ./
 RUN npx prisma generate
@@ -17,7 +19,7 @@ COPY scripts/build-native.sh ./scripts/
 COPY scripts/lib ./scripts/lib
 RUN bash scripts/build-native.sh
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 # Two malloc arenas: lower, steadier peak RSS for the worker (README, notes).
 ENV MALLOC_ARENA_MAX=2

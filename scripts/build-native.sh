@@ -15,13 +15,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 node_prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
 node_gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
 openssl_major="$(node -p '/^\d+/.exec(process.versions.openssl)[0]')"
+# Under `npm run`, npm exports its config as npm_config_* variables, and
+# node-gyp takes npm_config_nodedir (a user's ~/.npmrc may name another Node's
+# headers, /usr for the system's) over --nodedir: ssh2's binding then built
+# for the wrong ABI and failed to load ("Module did not self-register").
+export npm_config_nodedir="$node_prefix"
+unset NPM_CONFIG_NODEDIR
 
 # build NAME DIR ADDON SOURCES...: node-gyp rebuild in DIR unless ADDON is
 # there and was built from the same SOURCES with the same Node.
 build() {
   local name="$1" dir="$2" addon="$3" want blog
   shift 3
-  want="$(cd "$dir" && cat "$@" <(node --version) | sha256sum | cut -c1-16)"
+  want="$(cd "$dir" && cat "$@" <(node --version) <(echo "nodedir=$node_prefix") | sha256sum | cut -c1-16)"
   [[ -f $dir/$addon && -f $dir/build/.ferry-source && "$(cat "$dir/build/.ferry-source")" == "$want" ]] &&
     return 0
   mkdir -p "$LOG_DIR"

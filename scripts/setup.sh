@@ -4,10 +4,13 @@
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/node.sh
+source "$ROOT/scripts/lib/node.sh"
 cd "$ROOT"
 
-need_cmd node "Node.js 20 or newer (apt-get install nodejs, or nodejs.org)"
-need_cmd npm "npm (comes with Node.js)"
+need_cmd npm "npm, which comes with Node.js (apt-get install nodejs npm, or nodejs.org)"
+ensure_node
+need_cmd node "Node.js 22 or newer (nodejs.org)"
 
 # The export tests' validator checks archives with an independent reader (Info-ZIP's `unzip -t`).
 if ! command -v unzip >/dev/null 2>&1; then
@@ -20,12 +23,15 @@ stamp_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
 deps_stamp="node_modules/.ferry-deps"
 want="$(stamp_of package-lock.json)"
 if [[ ! -f $deps_stamp || "$(cat "$deps_stamp")" != "$want" ]]; then
-  log "installing npm dependencies"
-  # Not `npm ci`: the registry these machines reach serves only the Linux
-  # builds of @swc/core's optional platform packages, so the lock file cannot
-  # list the others and `npm ci` refuses it as out of sync. `npm install`
-  # still installs exactly the locked versions.
-  npm install --no-audit --no-fund --loglevel=error
+  log "installing npm dependencies (Node $(node --version))"
+  # A fresh checkout gets exactly the lock file (`npm ci`); an existing one is
+  # brought up to a changed lock file by `npm install`, which keeps what is
+  # already installed (npm ci would delete node_modules and download it all).
+  if [[ -d node_modules ]]; then
+    npm install --no-audit --no-fund --loglevel=error
+  else
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
   printf '%s\n' "$want" >"$deps_stamp"
 fi
 

@@ -8,6 +8,12 @@
 # config files and the env file are the real ones.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 TOOLS_DIR="$ROOT/.tools/bin"
+# Node.js installed by setup when the system's is too old (lib/node.sh). First
+# on PATH whether or not it exists yet, so a script that runs setup and then
+# node, npx or npm picks it up as soon as setup has installed it.
+NODE_DIR="$ROOT/.tools/node"
+case ":$PATH:" in *":$NODE_DIR/bin:"*) ;; *) PATH="$NODE_DIR/bin:$PATH" ;; esac
+export PATH
 STATE_DIR="$ROOT/.ferry"
 LOG_DIR="$STATE_DIR/logs"
 RUN_DIR="$STATE_DIR/run"

@@ -1,6 +1,12 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
-import { FerryError, NotFoundError, TooManyRequestsError, ValidationError } from '../lib/errors';
+import {
+  FerryError,
+  NotFoundError,
+  ServiceUnavailableError,
+  TooManyRequestsError,
+  ValidationError,
+} from '../lib/errors';
 import type { Logger } from '../lib/logger';
 
 /** Body shape of every error answer (a 4xx for anything wrong with the request); /openapi.json shows it. */
@@ -45,6 +51,53 @@ function unstorableText(err: unknown): FerryError | undefined {
   );
 }
 
+/** Driver-adapter kinds (@prisma/adapter-pg) that mean the database could not be reached or dropped us. */
+const UNREACHABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
+/** Prisma's own codes for the same: can't reach, connection closed, pool timeout. */
+const UNREACHABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
+/** SQLSTATE class 08 (connection exception) and the 57P0x shutdowns pg_terminate_backend and restarts cause. */
+const UNREACHABLE_SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
+const UNREACHABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+/** What node-postgres says when the server goes away mid-query or a connection cannot be had in time. */
+const UNREACHABLE_MESSAGE =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+/**
+ * The database (or its connection) went away: the request can be repeated, so it is a 503,
+ * not a 500. Looks through the cause chain Prisma and its pg adapter wrap the driver's error in.
+ */
+export function databaseUnavailable(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [err];
+  while (queue.length > 0) {
+    const e = queue.shift() as
+      | {
+          kind?: unknown;
+          code?: unknown;
+          message?: unknown;
+          cause?: unknown;
+          meta?: { driverAdapterError?: unknown };
+        }
+      | undefined;
+    if (!e || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    if (typeof e.kind === 'string' && UNREACHABLE_KINDS.has(e.kind)) return true;
+    if (e.kind === 'postgres' && typeof e.code === 'string' && UNREACHABLE_SQLSTATE.test(e.code)) return true;
+    if (typeof e.code === 'string') {
+      if (UNREACHABLE_PRISMA_CODES.has(e.code) || UNREACHABLE_SOCKET_CODES.has(e.code)) return true;
+      if (UNREACHABLE_SQLSTATE.test(e.code)) return true;
+    }
+    if (typeof e.message === 'string' && UNREACHABLE_MESSAGE.test(e.message)) return true;
+    queue.push(e.cause, e.meta?.driverAdapterError);
+  }
+  return false;
+}
+
 export const notFoundRoute: RequestHandler = (req, _res, next) => {
   next(new NotFoundError('route', `${req.method} ${req.path}`));
 };
@@ -52,7 +105,17 @@ export const notFoundRoute: RequestHandler = (req, _res, next) => {
 /** The one place where errors become HTTP answers. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = err instanceof FerryError ? err : (clientErrorFromFramework(err) ?? unstorableText(err));
+    const known =
+      err instanceof FerryError
+        ? err
+        : (clientErrorFromFramework(err) ??
+          (databaseUnavailable(err)
+            ? new ServiceUnavailableError('the database is unavailable; retry')
+            : unstorableText(err)));
+    if (known instanceof ServiceUnavailableError) {
+      log.warn({ err, method: req.method, path: req.path }, 'dependency unavailable');
+      res.setHeader('retry-after', '1');
+    }
     if (known) {
       const body: ErrorBody = { error: { code: known.code, message: known.message } };
       if (known.details !== undefined) body.error.details = known.details;

@@ -15,6 +15,7 @@ interface Service {
   environment?: Record<string, string>;
   depends_on?: Record<string, unknown> | string[];
   volumes?: string[];
+  ports?: (string | { host_ip?: string; published?: string | number })[];
 }
 const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
@@ -64,7 +65,12 @@ describe('docker-compose.yml', () => {
   });
 
   it("gives the API and worker a configuration that Ferry's config module accepts", () => {
-    const env = { FERRY_SECRET_KEY: Buffer.alloc(32, 1).toString('base64') };
+    const env = {
+      FERRY_SECRET_KEY: Buffer.alloc(32, 1).toString('base64'),
+      API_TOKENS: 'a-token',
+      FERRY_EVENTS_TOKEN: 'an-events-token',
+      FERRY_S3_SECRET_KEY: 'ferry-s3-secret',
+    };
     for (const name of ['ferry-api', 'ferry-worker']) {
       const raw = services[name]?.environment ?? {};
       const resolved = Object.fromEntries(
@@ -78,6 +84,71 @@ describe('docker-compose.yml', () => {
       () => interpolate(String(services['ferry-api']?.environment?.FERRY_SECRET_KEY), {}),
       /required/,
     );
+  });
+
+  it('has no default secret: the API token and every password must be set', () => {
+    const env = Object.fromEntries(
+      Object.values(services).flatMap((svc) => Object.entries(svc.environment ?? {})),
+    );
+    for (const name of [
+      'API_TOKENS',
+      'FERRY_SECRET_KEY',
+      'S3_SECRET_ACCESS_KEY',
+      'MINIO_ROOT_PASSWORD',
+      'FERRY_EVENT_TOKENS',
+    ]) {
+      assert.ok(env[name] !== undefined, `${name} is not set anywhere`);
+      assert.throws(() => interpolate(String(env[name]), {}), /required/, `${name} has a default`);
+    }
+    assert.doesNotMatch(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), /change-me/);
+  });
+
+  it('publishes only the API on all interfaces; everything else on the loopback', () => {
+    const published = Object.entries(services).flatMap(([name, svc]) =>
+      (svc.ports ?? []).map((port) => {
+        // Short syntax: [HOST_IP:]HOST_PORT:CONTAINER_PORT; long syntax: { host_ip, published }.
+        const hostIp = typeof port === 'string' ? /^(.+):[^:]+:[^:]+$/.exec(port)?.[1] : port.host_ip;
+        return { name, hostIp };
+      }),
+    );
+    assert.ok(published.some((p) => p.name === 'ferry-api'));
+    for (const { name, hostIp } of published) {
+      if (name === 'ferry-api') continue;
+      assert.equal(hostIp, '127.0.0.1', `${name} publishes a port beyond the loopback`);
+    }
+    for (const name of ['temporal', 'temporal-ui', 'minio', 'sftp', 'ferry-worker'])
+      assert.ok(services[name]?.ports?.length, `${name} publishes nothing to the loopback either`);
+  });
+
+  it("gives Ferry's services their own MinIO user, never MinIO's root credentials", () => {
+    const minio = services.minio?.environment ?? {};
+    for (const name of ['migrate', 'ferry-api', 'ferry-worker']) {
+      const env = services[name]?.environment ?? {};
+      const values = Object.values(env).map(String);
+      assert.ok(!values.some((v) => v.includes('MINIO_ROOT')), `${name} gets MinIO's root credentials`);
+      assert.ok(!Object.keys(env).some((k) => k.startsWith('MINIO_ROOT')), `${name} gets MINIO_ROOT_*`);
+      assert.equal(env.S3_ACCESS_KEY_ID, services['minio-init']?.environment?.FERRY_S3_ACCESS_KEY);
+      assert.equal(env.S3_SECRET_ACCESS_KEY, services['minio-init']?.environment?.FERRY_S3_SECRET_KEY);
+      assert.notEqual(env.S3_ACCESS_KEY_ID, minio.MINIO_ROOT_USER);
+    }
+    for (const name of ['ferry-api', 'ferry-worker'])
+      assert.ok(Object.keys(services[name]?.depends_on ?? {}).includes('minio-init'));
+    // The init container makes the user and attaches a policy naming Ferry's buckets only.
+    const init = readFileSync(path.join(repoRoot, 'docker/minio-init.sh'), 'utf8');
+    assert.match(init, /mc admin user add root "\$FERRY_S3_ACCESS_KEY" "\$FERRY_S3_SECRET_KEY"/);
+    assert.match(init, /mc admin policy create root ferry/);
+    assert.match(init, /mc admin policy attach root ferry --user "\$FERRY_S3_ACCESS_KEY"/);
+    assert.match(init, /for bucket in \$FERRY_BUCKETS/);
+    assert.doesNotMatch(init, /arn:aws:s3:::\*/);
+  });
+
+  it('builds the image on Node 24 LTS from exactly the lock file', () => {
+    const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+    const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    assert.ok(bases.length > 0);
+    for (const base of bases) assert.match(base ?? '', /^node:24-[a-z]+-slim$/);
+    assert.match(dockerfile, /^RUN npm ci\b/m);
+    assert.doesNotMatch(dockerfile, /npm install/);
   });
 
   it('starts the built entry points that the TypeScript build emits', () => {

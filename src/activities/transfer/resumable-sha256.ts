@@ -83,7 +83,7 @@ export class ResumableSha256 {
       if (reply.error) waiter?.reject(new Error(`sha256 thread: ${reply.error}`));
       else waiter?.resolve(reply);
     });
-    worker.on('error', (err) => this.failAll(err));
+    worker.on('error', (err: Error) => this.failAll(err));
     worker.on('exit', (code) => this.failAll(new Error(`sha256 thread exited with code ${code}`)));
   }
 
