@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError, type CommandOptions } from 'commander';
+import { type Command, InvalidArgumentError, type CommandOptions } from 'commander';
 import { FerryApi } from './client';
 
 /** Exit codes, documented in the README ("The ferry CLI"). */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { FerryApi } from './client';
 import { apiCommand, apiFrom, CliError, collect, Exit, print, usageError, type ApiOptions } from './context';
 import { fields } from './output';

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { type Command } from 'commander';
 import type { UploadView } from './client';
 import { apiCommand, apiFrom, pathOf, positiveInt, print, type ApiOptions } from './context';
 import { jobsTable, listJobs } from './jobs';
