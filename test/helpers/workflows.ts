@@ -7,6 +7,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Activities } from '../../src/activities';
 import { encodedFailuresPath } from '../../src/lib/payload-codec';
+import { FERRY_SEARCH_ATTRIBUTES } from '../../src/workflows/contract';
 import { repoRoot } from './paths';
 import { waitFor } from './wait';
 
@@ -125,7 +126,11 @@ export function useWorkflowEnv(): { env: () => TestWorkflowEnvironment } {
   before(async () => {
     quietRuntime();
     env = await TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: temporalBinary() }, ui: false },
+      server: {
+        executable: { type: 'existing-path', path: temporalBinary() },
+        ui: false,
+        searchAttributes: [...FERRY_SEARCH_ATTRIBUTES],
+      },
     });
   });
   after(async () => {

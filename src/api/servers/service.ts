@@ -2,7 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Server } from '../../generated/prisma/client';
 import { isRecordNotFound, isUniqueViolation } from '../../lib/db';
 import { ConflictError, FerryError, NotFoundError } from '../../lib/errors';
-import { workflowIds, type ScanInput } from '../../workflows/contract';
+import { ferrySearchAttributes, workflowIds, type ScanInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import { assertOutboundUrl } from '../outbound';
 import { temporalUnavailable } from '../temporal';
@@ -121,6 +121,7 @@ export function createServerService({ config, db, temporal, log }: Omit<ApiDeps,
         taskQueue,
         workflowId: workflowIds.scan(server.id),
         args: [input],
+        typedSearchAttributes: ferrySearchAttributes({ kind: 'scan', serverId: server.id }),
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       });
