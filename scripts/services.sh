@@ -46,6 +46,19 @@ up_temporal() {
     --dynamic-config-value system.enableActivityEagerExecution=true \
     --dynamic-config-value matching.numTaskqueueReadPartitions=1 \
     --dynamic-config-value matching.numTaskqueueWritePartitions=1 --log-level warn
+  ensure_search_attributes
+}
+
+# Ferry's custom search attributes (src/workflows/contract/search-attributes.ts; a
+# unit test keeps this list equal to it). Registered through the operator API
+# rather than start-dev's --search-attribute, which applies only when the SQLite
+# file is new; adding an existing attribute of the same type is a no-op.
+FERRY_SEARCH_ATTRIBUTES=(FerryKind FerryServerId FerryUploadId FerryExportId)
+ensure_search_attributes() {
+  local name args=()
+  for name in "${FERRY_SEARCH_ATTRIBUTES[@]}"; do args+=(--name "$name" --type Keyword); done
+  "$TOOLS_DIR/temporal" operator search-attribute create --address "127.0.0.1:$FERRY_TEMPORAL_PORT" \
+    --namespace default "${args[@]}" >/dev/null || die "temporal: could not register the search attributes"
 }
 
 # --- minio ------------------------------------------------------------------

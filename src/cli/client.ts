@@ -28,8 +28,9 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+  /** Status 0: no answer at all (refused, reset, DNS). */
   get retryable(): boolean {
-    return this.status >= 500 || this.status === 429;
+    return this.status >= 500 || this.status === 429 || this.status === 0;
   }
 }
 
@@ -49,18 +50,26 @@ export class FerryApi {
     private readonly token: string,
   ) {}
 
+  /** One JSON call; an empty answer (204) is undefined. */
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(new URL(path, this.baseUrl), {
-      method,
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.baseUrl), {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (err) {
+      // fetch says only "fetch failed"; the reason (ECONNREFUSED…) is its cause.
+      const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+      throw new ApiError(`cannot reach the API at ${this.baseUrl}: ${reason}`, 0);
+    }
     const text = await res.text();
     if (!res.ok) throw errorOf(res.status, text, `${method} ${path}`);
-    return JSON.parse(text) as T;
+    return (text ? JSON.parse(text) : undefined) as T;
   }
 
   getUpload(id: string): Promise<UploadView> {

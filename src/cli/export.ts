@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Command, Option } from 'commander';
 import type { FerryApi } from './client';
+import { apiCommand, apiFrom, CliError, collect, Exit, print, usageError, type ApiOptions } from './context';
+import { fields } from './output';
 import { ProgressBar } from './progress';
 
 /** What the CLI reads from GET /v1/exports/:id. */
@@ -18,7 +21,7 @@ export interface ExportView {
   validatorReasons: unknown;
 }
 
-export interface ExportFlags {
+export interface ExportFlags extends ApiOptions {
   bucket?: string;
   key?: string[];
   prefix?: string;
@@ -31,6 +34,8 @@ export interface ExportFlags {
   server?: string;
   dir?: string;
   overwrite?: boolean;
+  file?: string;
+  wait: boolean;
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -47,11 +52,15 @@ function layoutOf(flag: string | undefined): Record<string, string> | undefined 
 }
 
 /** The POST /v1/exports body: a JSON file, with flags given beside it taking precedence. */
-export async function exportRequest(
-  file: string | undefined,
-  f: ExportFlags,
-): Promise<Record<string, unknown>> {
-  const base = file ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>) : {};
+async function exportRequest(f: ExportFlags): Promise<Record<string, unknown>> {
+  let base: Record<string, unknown> = {};
+  if (f.file) {
+    try {
+      base = JSON.parse(await readFile(f.file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw usageError(`--file ${f.file}: ${(err as Error).message}`);
+    }
+  }
   const body: Record<string, unknown> = { ...base };
   if (f.bucket !== undefined || f.key || f.prefix !== undefined) {
     body.sources = f.key
@@ -75,11 +84,7 @@ export async function exportRequest(
 }
 
 /** Starts an export and, unless `wait` is false, follows it to its end with a progress bar per phase. */
-export async function runExport(
-  api: FerryApi,
-  body: Record<string, unknown>,
-  wait: boolean,
-): Promise<ExportView> {
+async function runExport(api: FerryApi, body: Record<string, unknown>, wait: boolean): Promise<ExportView> {
   const started = await api.json<{ exportId: string }>('POST', '/v1/exports', body);
   const path = `/v1/exports/${encodeURIComponent(started.exportId)}`;
   let view = await api.json<ExportView>('GET', path);
@@ -105,15 +110,41 @@ export async function runExport(
 }
 
 /** Lines for people. */
-export function describeExport(view: ExportView): string {
-  return [
-    `export   ${view.exportId}`,
-    `job      ${view.jobId}`,
-    `status   ${view.status}${view.phase ? ` (${view.phase})` : ''}`,
-    ...(view.remotePath ? [`file     ${view.remotePath}`] : []),
-    ...(view.archiveSize !== null ? [`size     ${view.archiveSize} bytes`] : []),
-    ...(view.archiveSha256 ? [`sha256   ${view.archiveSha256}`] : []),
-    ...(view.error ? [`error    ${view.error}`] : []),
-    ...(view.validatorReasons ? [`reasons  ${JSON.stringify(view.validatorReasons)}`] : []),
-  ].join('\n');
+function describeExport(view: ExportView): string {
+  return fields([
+    ['export', view.exportId],
+    ['job', view.jobId],
+    ['status', `${view.status}${view.phase ? ` (${view.phase})` : ''}`],
+    ['file', view.remotePath],
+    ['size', view.archiveSize === null ? null : `${view.archiveSize} bytes`],
+    ['sha256', view.archiveSha256],
+    ['error', view.error],
+    ['reasons', view.validatorReasons ? JSON.stringify(view.validatorReasons) : null],
+  ]);
+}
+
+/** `ferry export`: flags, or a JSON request file with flags replacing its fields. */
+export function addExportCommand(program: Command): void {
+  apiCommand(program, 'export', 'zip objects of a bucket and deliver the archive to a registered server')
+    .option('--file <request.json>', 'a POST /v1/exports body; flags given beside it replace its fields')
+    .option('--bucket <bucket>', 'source bucket')
+    .option('--key <key>', 'an object to include (repeatable)', collect)
+    .option('--prefix <prefix>', 'include the objects under PREFIX')
+    .option('--include <glob>', 'with --prefix: only keys matching (repeatable)', collect)
+    .option('--exclude <glob>', 'with --prefix: skip keys matching (repeatable)', collect)
+    .option('--layout <layout>', 'keep | flatten | strip:PREFIX | template:{dir}/{name}')
+    .option('--archive <name>', 'archive file name')
+    .addOption(new Option('--compression <method>', 'zip method').choices(['store', 'deflate']))
+    .option('--validator <url>', 'an HTTP validator that must accept the archive')
+    .option('--server <id>', 'target server')
+    .option('--dir <dir>', 'target directory')
+    .option('--overwrite', 'replace a file of the same name')
+    .option('--no-wait', 'print the accepted export instead of following it to its end')
+    .action(async (o: ExportFlags) => {
+      const view = await runExport(await apiFrom(o), await exportRequest(o), o.wait);
+      print(o, view, describeExport);
+      if (view.status === 'failed' || view.status === 'cancelled') {
+        throw new CliError(`export ${view.exportId} ${view.status}`, Exit.jobFailed);
+      }
+    });
 }

@@ -1,4 +1,6 @@
-import type { FerryApi } from './client';
+import { Command, Option } from 'commander';
+import { apiCommand, apiFrom, pathOf, positiveInt, print, type ApiOptions } from './context';
+import { fields, moreLine, table, when } from './output';
 
 /** What the CLI reads from /v1/jobs. */
 export interface JobView {
@@ -13,6 +15,9 @@ export interface JobView {
   progress?: { done: number; total: number | null; phase: string } | null;
 }
 
+const KINDS = ['transfer', 'upload', 'export', 'batch', 'event'];
+const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'active'];
+
 export interface JobFilter {
   kind?: string;
   status?: string;
@@ -20,47 +25,69 @@ export interface JobFilter {
   cursor?: string;
 }
 
-export async function listJobs(api: FerryApi, f: JobFilter) {
+export async function listJobs(o: ApiOptions, f: JobFilter) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(f)) if (v !== undefined) q.set(k, String(v));
+  const api = await apiFrom(o);
   return await api.json<{ jobs: JobView[]; nextCursor: string | null }>('GET', `/v1/jobs?${q.toString()}`);
 }
 
-export const showJob = (api: FerryApi, id: string) =>
-  api.json<JobView>('GET', `/v1/jobs/${encodeURIComponent(id)}`);
-
-export const cancelJob = (api: FerryApi, id: string) =>
-  api.json<JobView & { cancelRequested: boolean }>('DELETE', `/v1/jobs/${encodeURIComponent(id)}`);
-
-/** A plain table, columns padded to their widest cell. */
-export function table(jobs: JobView[]): string {
-  const rows = [
+export const jobsTable = (page: { jobs: JobView[]; nextCursor: string | null }): string =>
+  table(
     ['JOB', 'KIND', 'STATUS', 'CREATED', 'ERROR'],
-    ...jobs.map((j) => [j.jobId, j.kind, j.status, j.createdAt.replace(/\.\d+Z$/, 'Z'), j.error ?? '']),
-  ];
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
+    page.jobs.map((j) => [j.jobId, j.kind, j.status, when(j.createdAt), j.error]),
+  ) + moreLine(page.nextCursor);
 
 export function describeJob(j: JobView): string {
-  const progress = j.progress
-    ? ` ${j.progress.phase} ${j.progress.total ? `${Math.round((100 * j.progress.done) / j.progress.total)}%` : j.progress.done}`
-    : '';
-  return [
-    `job       ${j.jobId}`,
-    `kind      ${j.kind}`,
-    `status    ${j.status}${progress}`,
-    `workflow  ${j.workflow?.status ?? 'not started'}`,
-    `resource  ${j.resource}`,
-    `created   ${j.createdAt}`,
-    ...(j.finishedAt ? [`finished  ${j.finishedAt}`] : []),
-    ...(j.error ? [`error     ${j.error}`] : []),
-  ].join('\n');
+  const p = j.progress;
+  const progress = p ? ` ${p.phase} ${p.total ? `${Math.round((100 * p.done) / p.total)}%` : p.done}` : '';
+  return fields([
+    ['job', j.jobId],
+    ['kind', j.kind],
+    ['status', `${j.status}${progress}`],
+    ['workflow', j.workflow?.status ?? 'not started'],
+    ['resource', j.resource],
+    ['created', when(j.createdAt)],
+    ['finished', when(j.finishedAt)],
+    ['error', j.error],
+  ]);
+}
+
+export function jobsCommand(): Command {
+  const jobs = new Command('jobs').description(
+    'every kind of job (transfers, uploads, exports, batches, events)',
+  );
+
+  apiCommand(jobs, 'list', 'list jobs, newest first (the default)', { isDefault: true })
+    .addOption(new Option('--kind <kind>', 'only jobs of this kind').choices(KINDS))
+    .addOption(
+      new Option('--status <status>', 'only this status; active = queued or running').choices(STATUSES),
+    )
+    .option('--limit <n>', 'at most N (default 100)', positiveInt)
+    .option('--cursor <cursor>', 'the page after a previous one')
+    .action(async (o: ApiOptions & JobFilter) => {
+      const { kind, status, limit, cursor } = o;
+      print(o, await listJobs(o, { kind, status, limit, cursor }), jobsTable);
+    });
+
+  apiCommand(jobs, 'show <jobId>', 'one job, its workflow and live progress').action(
+    async (id: string, o: ApiOptions) => {
+      print(o, await (await apiFrom(o)).json<JobView>('GET', pathOf('jobs', id)), describeJob);
+    },
+  );
+
+  apiCommand(jobs, 'cancel <jobId>', 'cancel a job whatever its kind').action(
+    async (id: string, o: ApiOptions) => {
+      const job = await (
+        await apiFrom(o)
+      ).json<JobView & { cancelRequested: boolean }>('DELETE', pathOf('jobs', id));
+      print(
+        o,
+        job,
+        (j) => `${describeJob(j)}\n${j.cancelRequested ? 'cancel requested' : 'already finished'}`,
+      );
+    },
+  );
+
+  return jobs;
 }

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, type FerryApi, type UploadView } from './client';
+import { CliError, Exit, usageError } from './context';
 import { ProgressBar } from './progress';
 import { forgetState, loadState, saveState, type FileIdentity, type UploadState } from './state';
 
@@ -162,11 +163,11 @@ async function openUpload(api: FerryApi, o: UploadOptions, id: FileIdentity) {
 export async function uploadFile(api: FerryApi, o: UploadOptions): Promise<UploadReport> {
   const file = path.resolve(o.file);
   const info = await stat(file);
-  if (!info.isFile()) throw new Error(`${o.file} is not a regular file`);
+  if (!info.isFile()) throw usageError(`${o.file} is not a regular file`);
   const needed = Math.ceil(info.size / o.chunkSize);
   if (needed > MAX_CHUNKS) {
     const mib = Math.ceil(info.size / MAX_CHUNKS / 1024 / 1024);
-    throw new Error(
+    throw usageError(
       `${o.file} needs ${needed} chunks, the API takes ${MAX_CHUNKS}: use --chunk-size ${mib} or more`,
     );
   }
@@ -190,7 +191,8 @@ export async function uploadFile(api: FerryApi, o: UploadOptions): Promise<Uploa
   const final = await waitForOutcome(api, state.uploadId);
   await forgetState(id);
   if (final.status !== 'completed') {
-    throw new Error(`upload ${state.uploadId} ${final.status}${final.error ? `: ${final.error}` : ''}`);
+    const reason = final.error ? `: ${final.error}` : '';
+    throw new CliError(`upload ${state.uploadId} ${final.status}${reason}`, Exit.jobFailed);
   }
   const chunkBytes = (i: number) => Math.min(state.chunkSize, state.size - i * state.chunkSize);
   return {

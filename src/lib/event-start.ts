@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { EventInput } from '../workflows/contract';
+import { ferrySearchAttributes, type EventInput } from '../workflows/contract';
 
 /**
  * Starts the `handleEvent` workflow of one stored event. Its ID comes from the
@@ -18,6 +18,7 @@ export async function startEventWorkflow(
       taskQueue,
       workflowId: row.workflowId,
       args: [input],
+      typedSearchAttributes: ferrySearchAttributes({ kind: 'event' }),
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });

@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { TransferBatchInput, TransferInput } from '../workflows/contract';
+import { ferrySearchAttributes, type TransferBatchInput, type TransferInput } from '../workflows/contract';
 import { batchWorkflowId } from './workflow-ids';
 
 export type TransferStartOutcome = 'started' | 'already-started';
@@ -33,7 +33,7 @@ export function isSmallFile(size: bigint, partBytes: number): boolean {
 export async function startTransferWorkflow(
   client: Client,
   options: { taskQueue: string; partBytes: number },
-  row: { id: string; workflowId: string; size: bigint },
+  row: { id: string; workflowId: string; size: bigint; serverId: string },
 ): Promise<TransferStartOutcome> {
   const input: TransferInput = {
     transferId: row.id,
@@ -44,6 +44,7 @@ export async function startTransferWorkflow(
       taskQueue: options.taskQueue,
       workflowId: row.workflowId,
       args: [input],
+      typedSearchAttributes: ferrySearchAttributes({ kind: 'transfer', serverId: row.serverId }),
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     });
     return 'started';
@@ -75,6 +76,7 @@ export async function startBatchWorkflow(
         rows.map((r) => r.workflowId),
       ),
       args: [input],
+      typedSearchAttributes: ferrySearchAttributes({ kind: 'transfer-batch', serverId }),
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     });
     return 'started';

@@ -9,7 +9,13 @@ import {
 import type { Activities } from '../activities';
 import type { PlannedAction } from '../activities/events';
 import { exportArchive } from './export';
-import { NON_RETRYABLE_TYPES, type EventInput, type EventResult, type ForwardEventInput } from './contract';
+import {
+  ferrySearchAttributes,
+  NON_RETRYABLE_TYPES,
+  type EventInput,
+  type EventResult,
+  type ForwardEventInput,
+} from './contract';
 
 const retry: RetryPolicy = {
   initialInterval: '1 second',
@@ -57,14 +63,25 @@ async function runAction(eventId: string, a: PlannedAction): Promise<void> {
     let workflowId = a.workflowId;
     if (a.action === 'webhook' && workflowId) {
       const input: ForwardEventInput = { eventId, routeId };
-      result = await executeChild(forwardEvent, { workflowId, args: [input] });
+      result = await executeChild(forwardEvent, {
+        workflowId,
+        args: [input],
+        typedSearchAttributes: ferrySearchAttributes({ kind: 'event-forward' }),
+      });
     } else if (a.action === 'scan') {
       const scan = await scans.scanForEvent({ eventId, routeId });
       workflowId = scan.workflowId;
       result = scan;
     } else if (a.action === 'export' && workflowId) {
       const input = await book.prepareEventExport({ eventId, routeId });
-      result = { ...(await executeChild(exportArchive, { workflowId, args: [input] })) };
+      const typedSearchAttributes = ferrySearchAttributes({
+        kind: 'export',
+        exportId: input.exportId,
+        serverId: input.target.serverId,
+      });
+      result = {
+        ...(await executeChild(exportArchive, { workflowId, args: [input], typedSearchAttributes })),
+      };
     } else {
       throw new Error(`route action ${a.action} has no job to run`);
     }

@@ -20,6 +20,7 @@ import {
   NON_RETRYABLE_TYPES,
   nonRetryable,
   progressQuery,
+  ferrySearchAttributes,
   workflowIds,
   type BatchCounts,
   type BatchInput,
@@ -88,6 +89,11 @@ export async function exportBatch(input: BatchInput): Promise<BatchOutcome> {
       const child = await startChild(exportArchive, {
         workflowId: workflowIds.export(exportInput.exportId),
         args: [exportInput],
+        typedSearchAttributes: ferrySearchAttributes({
+          kind: 'export',
+          exportId: exportInput.exportId,
+          serverId: exportInput.target.serverId,
+        }),
         // A batch terminated by an operator still has its exports cancelled (and cleaned up).
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,

@@ -21,6 +21,7 @@ import {
   exportProgressSignal,
   nonRetryable,
   progressQuery,
+  ferrySearchAttributes,
   workflowIds,
   type ExportInput,
   type ExportOutcome,
@@ -183,6 +184,7 @@ async function scheduleStagingCleanup(input: ExportStagingCleanupInput): Promise
   await startChild(exportStagingCleanup, {
     workflowId: workflowIds.exportStagingCleanup(input.exportId),
     args: [input],
+    typedSearchAttributes: ferrySearchAttributes({ kind: 'export-cleanup', exportId: input.exportId }),
     parentClosePolicy: ParentClosePolicy.ABANDON,
   });
 }

@@ -12,6 +12,7 @@ import type { Activities } from '../activities';
 import {
   NON_RETRYABLE_TYPES,
   progressQuery,
+  ferrySearchAttributes,
   workflowIds,
   type Progress,
   type ScanInput,
@@ -136,6 +137,7 @@ async function runCanonicalScan(serverId: string): Promise<ScanResult> {
     return await executeChild(scanServer, {
       workflowId: workflowIds.scan(serverId),
       args: [{ serverId }],
+      typedSearchAttributes: ferrySearchAttributes({ kind: 'scan', serverId }),
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     });

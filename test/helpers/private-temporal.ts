@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { FERRY_SEARCH_ATTRIBUTES } from '../../src/workflows/contract';
 import { repoRoot } from './env';
 import { freePort, startProcess } from './processes';
 import { waitFor } from './wait';
@@ -21,6 +22,7 @@ export async function startPrivateTemporal(): Promise<{ address: string; stop():
     '--port',
     String(port),
     '--headless',
+    ...FERRY_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
     '--log-level',
     'error',
   ]);

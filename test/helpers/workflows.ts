@@ -8,6 +8,7 @@ import type { Activities } from '../../src/activities';
 import { workflowBundlePath } from '../../bench/lib/bundle';
 import { repoRoot } from '../../bench/lib/paths';
 import { waitFor } from '../../bench/lib/wait';
+import { FERRY_SEARCH_ATTRIBUTES } from '../../src/workflows/contract';
 import { jobSinks } from '../../src/lib/observability/job-sink';
 
 export { workflowBundlePath };
@@ -68,7 +69,11 @@ export function useWorkflowEnv(): { env: () => TestWorkflowEnvironment } {
   before(async () => {
     quietRuntime();
     env = await TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: temporalBinary() }, ui: false },
+      server: {
+        executable: { type: 'existing-path', path: temporalBinary() },
+        ui: false,
+        searchAttributes: [...FERRY_SEARCH_ATTRIBUTES],
+      },
     });
   });
   after(async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config';
+import { FERRY_SEARCH_ATTRIBUTES } from '../../src/workflows/contract';
 import { repoRoot } from '../helpers/paths';
 
 // docker-compose.yml cannot run here (no Docker engine); this checks what can
@@ -158,5 +159,27 @@ describe('docker-compose.yml', () => {
       include: string[];
     };
     assert.deepEqual(build.include, ['src']);
+  });
+});
+
+describe("Ferry's search attributes", () => {
+  const names = FERRY_SEARCH_ATTRIBUTES.map((k) => k.name).sort();
+
+  it('are registered by docker compose before the API and worker start', () => {
+    const init = services['temporal-search-attributes'];
+    const command = [init?.command].flat().join(' ');
+    const registered = [...command.matchAll(/--name (\w+) --type Keyword/g)].map((m) => m[1]).sort();
+    assert.deepEqual(registered, names);
+    for (const name of ['ferry-api', 'ferry-worker']) {
+      const deps = services[name]?.depends_on as Record<string, { condition: string }>;
+      assert.equal(deps['temporal-search-attributes']?.condition, 'service_completed_successfully');
+    }
+  });
+
+  it('are registered by scripts/services.sh on the dev server', () => {
+    const script = readFileSync(path.join(repoRoot, 'scripts/services.sh'), 'utf8');
+    const list = /^FERRY_SEARCH_ATTRIBUTES=\(([^)]*)\)$/m.exec(script)?.[1] ?? '';
+    assert.deepEqual(list.split(/\s+/).sort(), names);
+    assert.ok(FERRY_SEARCH_ATTRIBUTES.every((k) => k.type === 'KEYWORD'));
   });
 });

@@ -4,7 +4,13 @@ import type { Event, Route } from '../../generated/prisma/client';
 import { decryptSecret } from '../../lib/secrets';
 import { sealedIn } from '../../lib/sealed-fields';
 import { callWebhook } from '../../lib/webhook';
-import { Failure, nonRetryable, workflowIds, type ScanInput } from '../../workflows/contract';
+import {
+  Failure,
+  ferrySearchAttributes,
+  nonRetryable,
+  workflowIds,
+  type ScanInput,
+} from '../../workflows/contract';
 import type { ScanResult } from '../../workflows/scan';
 import type { ActivityDeps } from '../deps';
 
@@ -106,6 +112,7 @@ export function createEventActions({ db, temporal, config }: ActivityDeps) {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId,
         args: [input],
+        typedSearchAttributes: ferrySearchAttributes({ kind: 'scan', serverId }),
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       });

@@ -27,6 +27,7 @@ interface PendingRow {
   id: string;
   workflowId: string;
   size: bigint;
+  serverId: string;
 }
 
 /**
@@ -79,7 +80,7 @@ export function createStartActivity({ config, db, temporal }: ActivityDeps) {
       where: { serverId, status: 'discovered', ...(cursor ? { id: { gt: cursor } } : {}) },
       orderBy: { id: 'asc' },
       take,
-      select: { id: true, workflowId: true, size: true },
+      select: { id: true, workflowId: true, size: true, serverId: true },
     });
     const result: StartPageResult = { started: 0, alreadyStarted: 0, nextCursor: null };
     if (batchLane) {

@@ -3,7 +3,7 @@ import type { Batch, Prisma } from '../../generated/prisma/client';
 import { closeBatch } from '../../lib/batch-store';
 import { isUniqueViolation } from '../../lib/db';
 import { ConflictError, NotFoundError } from '../../lib/errors';
-import { WorkflowType, workflowIds, type BatchInput } from '../../workflows/contract';
+import { ferrySearchAttributes, WorkflowType, workflowIds, type BatchInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf } from '../idempotency';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
@@ -86,6 +86,7 @@ export async function createBatch(
             taskQueue: config.TEMPORAL_TASK_QUEUE,
             workflowId,
             args: [input],
+            typedSearchAttributes: ferrySearchAttributes({ kind: 'batch' }),
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
           })
           .catch((err: unknown) => {

@@ -11,6 +11,7 @@ import type { OutboundPolicy } from '../../lib/outbound';
 import { encryptSecret } from '../../lib/secrets';
 import { sealedIn } from '../../lib/sealed-fields';
 import {
+  ferrySearchAttributes,
   WorkflowType,
   exportProgressQuery,
   workflowIds,
@@ -189,6 +190,11 @@ export async function createExport(
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowId,
       args: [input],
+      typedSearchAttributes: ferrySearchAttributes({
+        kind: 'export',
+        exportId,
+        serverId: input.target.serverId,
+      }),
       // One export per ID, ever: a repeat after the export closed must not run it again.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });

@@ -6,7 +6,7 @@ import {
 } from '@temporalio/client';
 import type { Server } from '../../generated/prisma/client';
 import type { ServiceUnavailableError } from '../../lib/errors';
-import { workflowIds, type ScanInput } from '../../workflows/contract';
+import { ferrySearchAttributes, workflowIds, type ScanInput } from '../../workflows/contract';
 import { temporalUnavailable } from '../temporal';
 
 type ScheduledServer = Pick<Server, 'id' | 'scanIntervalSeconds' | 'enabled'>;
@@ -29,6 +29,7 @@ function definition(server: ScheduledServer, taskQueue: string): ScheduleUpdateO
       args: [input],
       workflowId: workflowIds.scan(server.id),
       taskQueue,
+      typedSearchAttributes: ferrySearchAttributes({ kind: 'scan', serverId: server.id }),
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     state: {

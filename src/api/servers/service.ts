@@ -3,7 +3,7 @@ import type { Server } from '../../generated/prisma/client';
 import { isRecordNotFound, isUniqueViolation } from '../../lib/db';
 import { ConflictError, FerryError, NotFoundError, ValidationError } from '../../lib/errors';
 import { assertBucketAllowed, assertKeyNotReserved } from '../../lib/storage-policy';
-import { workflowIds, type ScanInput } from '../../workflows/contract';
+import { ferrySearchAttributes, workflowIds, type ScanInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import { assertOutboundUrl } from '../outbound';
 import { temporalUnavailable } from '../temporal';
@@ -135,6 +135,7 @@ export function createServerService({ config, db, temporal, log }: Omit<ApiDeps,
         taskQueue,
         workflowId: workflowIds.scan(server.id),
         args: [input],
+        typedSearchAttributes: ferrySearchAttributes({ kind: 'scan', serverId: server.id }),
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       });

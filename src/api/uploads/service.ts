@@ -7,7 +7,12 @@ import { normalizeObjectKey } from '../../lib/keys';
 import { deleteObject, headObject } from '../../lib/s3';
 import { assertKeyNotReserved } from '../../lib/storage-policy';
 import { deleteStaged, stagingKey, stagingPrefix } from '../../lib/upload-staging';
-import { uploadCompleteSignal, workflowIds, type Progress } from '../../workflows/contract';
+import {
+  ferrySearchAttributes,
+  uploadCompleteSignal,
+  workflowIds,
+  type Progress,
+} from '../../workflows/contract';
 import type { uploadLifecycle } from '../../workflows/upload';
 import type { ApiDeps } from '../deps';
 import { assertOutboundUrl } from '../outbound';
@@ -76,6 +81,7 @@ export function createUploadService({ config, db, s3, temporal, log }: ApiDeps) 
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId,
         args: [{ uploadId: id, ttlSeconds }],
+        typedSearchAttributes: ferrySearchAttributes({ kind: 'upload', uploadId: id }),
       });
     } catch (err) {
       await db.upload.delete({ where: { id } });

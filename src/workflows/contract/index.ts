@@ -8,6 +8,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 export { Failure, isFailureType, nonRetryable, NON_RETRYABLE_TYPES, type FailureType } from '../failures';
 export * from './events';
 export * from './exports';
+export * from './search-attributes';
 
 /** Registered workflow type names (the functions exported by src/workflows/index.ts). */
 export const WorkflowType = {

@@ -1,0 +1,48 @@
+import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+
+/**
+ * Custom search attributes set on every workflow Ferry starts, so that the
+ * Temporal Web UI's filter and `temporal workflow list --query` find a
+ * server's, an upload's, an export's or a kind's workflows (README, "Finding
+ * workflows"). They must be registered on the namespace before a workflow
+ * carrying them starts: scripts/services.sh, docker-compose.yml and the test
+ * servers do it from FERRY_SEARCH_ATTRIBUTES.
+ *
+ * No bucket, path or key: search attributes are indexed in clear, which the
+ * payload codec promises for none of those (docs/security.md).
+ */
+export const FerryKind = defineSearchAttributeKey('FerryKind', SearchAttributeType.KEYWORD);
+export const FerryServerId = defineSearchAttributeKey('FerryServerId', SearchAttributeType.KEYWORD);
+export const FerryUploadId = defineSearchAttributeKey('FerryUploadId', SearchAttributeType.KEYWORD);
+export const FerryExportId = defineSearchAttributeKey('FerryExportId', SearchAttributeType.KEYWORD);
+
+export const FERRY_SEARCH_ATTRIBUTES = [FerryKind, FerryServerId, FerryUploadId, FerryExportId] as const;
+
+/** FerryKind values: the job kinds of /v1/jobs, and the workflows that are no job of their own. */
+export type FerryKindName =
+  | 'scan'
+  | 'transfer'
+  | 'transfer-batch'
+  | 'upload'
+  | 'export'
+  | 'export-cleanup'
+  | 'batch'
+  | 'event'
+  | 'event-forward';
+
+export interface FerryAttributes {
+  kind: FerryKindName;
+  serverId?: string;
+  uploadId?: string;
+  exportId?: string;
+}
+
+/** The typedSearchAttributes of a workflow start (client, schedule or child). */
+export function ferrySearchAttributes(a: FerryAttributes): TypedSearchAttributes {
+  return new TypedSearchAttributes([
+    { key: FerryKind, value: a.kind },
+    ...(a.serverId ? [{ key: FerryServerId, value: a.serverId }] : []),
+    ...(a.uploadId ? [{ key: FerryUploadId, value: a.uploadId }] : []),
+    ...(a.exportId ? [{ key: FerryExportId, value: a.exportId }] : []),
+  ]);
+}
