@@ -14,12 +14,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { migrate } from '../src/db/migrate';
-import { servicesEnv } from '../test/helpers/env';
-import { repoRoot } from '../test/helpers/paths';
-import { startPrivateTemporal } from '../test/helpers/private-temporal';
-import { freePort, startProcess } from '../test/helpers/processes';
-import { serverBody } from '../test/helpers/servers';
-import { waitFor } from '../test/helpers/wait';
+import { servicesEnv } from './lib/env';
+import { repoRoot } from './lib/paths';
+import { startPrivateTemporal } from './lib/private-temporal';
+import { freePort, startProcess } from './lib/processes';
+import { serverBody } from './lib/server-body';
+import { waitFor } from './lib/wait';
 
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 200);
