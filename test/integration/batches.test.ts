@@ -154,7 +154,14 @@ describe('batches: many exports as child workflows, at most `concurrency` at onc
       return n >= 4 && n;
     });
     assert.ok(runs >= 4, `${runs} runs`);
-    const job = await api.call<{ status: string; workflow: { status: string } }>('GET', `/v1/jobs/${jobId}`);
+    // The row is written by the batch's last activity, so the workflow closes a moment after it.
+    const job = await waitFor('the batch workflow to close', async () => {
+      const answer = await api.call<{ status: string; workflow: { status: string } }>(
+        'GET',
+        `/v1/jobs/${jobId}`,
+      );
+      return answer.body.workflow.status !== 'RUNNING' && answer;
+    });
     assert.deepEqual([job.body.status, job.body.workflow.status], ['completed', 'COMPLETED']);
     const exportJob = await api.call<{ kind: string; batchId: string }>('GET', `/v1/jobs/${seen[0]?.jobId}`);
     assert.deepEqual([exportJob.body.kind, exportJob.body.batchId], ['export', batchId]);
