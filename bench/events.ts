@@ -40,6 +40,8 @@ const env: NodeJS.ProcessEnv = {
   LOG_LEVEL: 'warn',
   // The no-op receiver listens on loopback, which the outbound policy refuses by default.
   FERRY_OUTBOUND_ALLOWLIST: '127.0.0.0/8',
+  // The bench watches a bucket of its own.
+  FERRY_ALLOWED_BUCKETS: bucket,
 };
 
 function record(i: number) {
