@@ -55,6 +55,8 @@ async function main(): Promise<void> {
     FERRY_BUCKET: 'ferry-test',
     FERRY_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    // One token for all 200 clients: the per-token limit would answer most requests 429 (BENCH_RATE_LIMIT to test it).
+    API_RATE_LIMIT_PER_MINUTE: process.env.BENCH_RATE_LIMIT ?? '10000000',
   });
   const base = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
