@@ -52,14 +52,19 @@ export interface IngestApi {
   track: (server: Server) => void;
 }
 
-/** Ingest tests through the API: deps and an API on `taskQueue`; afterwards the tracked server is cleaned up. */
-export function useIngestApi(taskQueue: string): IngestApi {
+/**
+ * Test deps with `overrides` and an API over them, as the file's before/after
+ * hooks; `cleanup` runs first afterwards, then both are closed.
+ */
+function useDepsAndApi(
+  overrides: Record<string, string>,
+  cleanup: (created: { deps: TestDeps; api: TestApi }) => Promise<void>,
+): { deps: TestDeps; api: TestApi } {
   const deps = deferred<TestDeps>('test deps');
   const api = deferred<TestApi>('test API');
   let created: { deps: TestDeps; api: TestApi } | undefined;
-  let server: Server | undefined;
   before(async () => {
-    const d = await createTestDeps({ TEMPORAL_TASK_QUEUE: taskQueue });
+    const d = await createTestDeps(overrides);
     created = { deps: d, api: await startTestApi(d) };
     deps.set(created.deps);
     api.set(created.api);
@@ -67,16 +72,24 @@ export function useIngestApi(taskQueue: string): IngestApi {
   after(async () => {
     if (!created) return;
     try {
-      if (server) {
-        await cleanupServer(created.api, created.deps, server.id, taskQueue);
-        await removeTree(created.deps.s3, server);
-      }
+      await cleanup(created);
     } finally {
       await created.api.close();
       await created.deps.close();
     }
   });
-  return { deps: deps.value, api: api.value, taskQueue, track: (s) => (server = s) };
+  return { deps: deps.value, api: api.value };
+}
+
+/** Ingest tests through the API: deps and an API on `taskQueue`; afterwards the tracked server is cleaned up. */
+export function useIngestApi(taskQueue: string): IngestApi {
+  let server: Server | undefined;
+  const { deps, api } = useDepsAndApi({ TEMPORAL_TASK_QUEUE: taskQueue }, async (created) => {
+    if (!server) return;
+    await cleanupServer(created.api, created.deps, server.id, taskQueue);
+    await removeTree(created.deps.s3, server);
+  });
+  return { deps, api, taskQueue, track: (s) => (server = s) };
 }
 
 /**
@@ -87,23 +100,7 @@ export function useApiWithoutWorker(overrides: Record<string, string> = {}): {
   deps: TestDeps;
   api: TestApi;
 } {
-  const deps = deferred<TestDeps>('test deps');
-  const api = deferred<TestApi>('test API');
-  let created: { deps: TestDeps; api: TestApi } | undefined;
-  before(async () => {
-    const d = await createTestDeps({ TEMPORAL_TASK_QUEUE: `no-worker-${randomUUID()}`, ...overrides });
-    created = { deps: d, api: await startTestApi(d) };
-    deps.set(created.deps);
-    api.set(created.api);
-  });
-  after(async () => {
-    if (!created) return;
-    try {
-      await terminateOpenWorkflows(created.deps.temporal, created.deps.config.TEMPORAL_TASK_QUEUE);
-    } finally {
-      await created.api.close();
-      await created.deps.close();
-    }
-  });
-  return { deps: deps.value, api: api.value };
+  return useDepsAndApi({ TEMPORAL_TASK_QUEUE: `no-worker-${randomUUID()}`, ...overrides }, (created) =>
+    terminateOpenWorkflows(created.deps.temporal, created.deps.config.TEMPORAL_TASK_QUEUE),
+  );
 }
