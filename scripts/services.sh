@@ -41,7 +41,8 @@ up_temporal() {
   # commits (the dev server is for one machine; production runs a cluster).
   start_if_needed temporal temporal_ready 90 "$(service_ports temporal)" \
     "$TOOLS_DIR/temporal" server start-dev --ip 127.0.0.1 --port "$FERRY_TEMPORAL_PORT" \
-    --ui-port "$FERRY_TEMPORAL_UI_PORT" --db-filename "$STATE_DIR/temporal/temporal.db" \
+    --ui-port "$FERRY_TEMPORAL_UI_PORT" --ui-codec-endpoint "http://127.0.0.1:$FERRY_EVENTS_PORT/codec" \
+    --db-filename "$STATE_DIR/temporal/temporal.db" \
     --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
     --dynamic-config-value system.enableActivityEagerExecution=true \
     --dynamic-config-value matching.numTaskqueueReadPartitions=1 \
@@ -53,7 +54,7 @@ up_temporal() {
 # unit test keeps this list equal to it). Registered through the operator API
 # rather than start-dev's --search-attribute, which applies only when the SQLite
 # file is new; adding an existing attribute of the same type is a no-op.
-FERRY_SEARCH_ATTRIBUTES=(FerryKind FerryServerId FerryUploadId FerryExportId)
+FERRY_SEARCH_ATTRIBUTES=(FerryKind FerryServerId FerryUploadId FerryExportId FerryBucket)
 ensure_search_attributes() {
   local name args=()
   for name in "${FERRY_SEARCH_ATTRIBUTES[@]}"; do args+=(--name "$name" --type Keyword); done
@@ -231,6 +232,8 @@ write_env() {
     env_line TEMPORAL_ADDRESS "127.0.0.1:$FERRY_TEMPORAL_PORT"
     env_line TEMPORAL_NAMESPACE default
     env_line TEMPORAL_UI_URL "http://127.0.0.1:$FERRY_TEMPORAL_UI_PORT"
+    # The Web UI decodes payloads through the API's /codec, from its own origin.
+    env_line FERRY_CODEC_CORS_ORIGINS "http://127.0.0.1:$FERRY_TEMPORAL_UI_PORT"
     env_line TEMPORAL_CLI_PATH "$TOOLS_DIR/temporal"
     env_line S3_ENDPOINT "http://127.0.0.1:$FERRY_MINIO_PORT"
     env_line S3_REGION us-east-1

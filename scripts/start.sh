@@ -26,7 +26,7 @@ export WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9464}"
 export FERRY_EVENT_TOKENS="${FERRY_EVENT_TOKENS:-minio:$FERRY_MINIO_EVENTS_TOKEN}"
 export FERRY_EVENTS_NOTIFY_ARN="${FERRY_EVENTS_NOTIFY_ARN-$FERRY_MINIO_EVENTS_ARN}"
 # Two malloc arenas instead of glibc's 8 per core: freed part-sized buffers
-# otherwise linger in per-thread arenas (README, "Notes for this project's machines").
+# otherwise linger in per-thread arenas (CONTRIBUTING.md).
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 npx tsx scripts/migrate.ts

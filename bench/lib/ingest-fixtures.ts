@@ -17,6 +17,7 @@ import { sealedIn, type SealedField } from '../../src/lib/sealed-fields';
 import { encryptSecret } from '../../src/lib/secrets';
 import { transferWorkflowId } from '../../src/lib/workflow-ids';
 import { startTransferWorkflow } from '../../src/lib/transfer-start';
+import { bucketSearchable } from '../../src/workflows/contract';
 import type { transferFile } from '../../src/workflows/transfer';
 import type { TestDeps } from './deps';
 import { sftpAccount } from './env';
@@ -119,7 +120,11 @@ export async function startTransfer(
   taskQueue: string,
 ): Promise<WorkflowHandle<typeof transferFile>> {
   // The way the scan and the API start it, so a small file runs as a local activity here too.
-  const options = { taskQueue, partBytes: deps.config.transferPartBytes };
+  const options = {
+    taskQueue,
+    partBytes: deps.config.transferPartBytes,
+    labelBucket: bucketSearchable(deps.config),
+  };
   const outcome = await startTransferWorkflow(deps.temporal, options, row);
   if (outcome !== 'started') throw new Error(`${row.workflowId} was already started`);
   return deps.temporal.workflow.getHandle<typeof transferFile>(row.workflowId);

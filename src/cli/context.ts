@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, type CommandOptions } from 'commander';
 import { FerryApi } from './client';
 
-/** Exit codes, documented in the README ("The ferry CLI"). */
+/** Exit codes, documented in docs/cli.md. */
 export const Exit = { ok: 0, jobFailed: 1, usage: 2, api: 3, notFound: 4 } as const;
 
 /** An error that ends the command with its own exit code and message. */

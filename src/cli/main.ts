@@ -31,7 +31,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** The exit code for an error that ended a command (README, "The ferry CLI"). */
+/** The exit code for an error that ended a command (docs/cli.md). */
 function exitCodeOf(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;
   if (err instanceof ApiError) return err.status === 404 ? Exit.notFound : Exit.api;

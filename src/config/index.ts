@@ -1,7 +1,7 @@
 /**
  * Ferry's whole configuration, read from the environment once and validated
  * at start-up. Every setting is documented here with its default; a test
- * checks that the README's configuration table lists each one.
+ * checks that docs/configuration.md lists each one.
  */
 import type { z } from 'zod';
 import type { OutboundPolicy } from '../lib/outbound';
@@ -10,7 +10,7 @@ import { parseKeyring, type SecretKeyring } from '../lib/secrets';
 import { schema } from './schema';
 import { MiB } from '../lib/units';
 
-export type { EventToken } from './schema';
+export type { EventToken } from './events';
 
 /** Names of every setting, for documentation checks. */
 export const configKeys = Object.keys(schema.shape);

@@ -1,14 +1,16 @@
 import { z } from 'zod';
 import { parseAllowlist } from '../lib/outbound';
 import { parseKeyring } from '../lib/secrets';
+import { bool } from './bool';
+import { eventSettings } from './events';
+import { exportSettings } from './exports';
 import { limits } from './limits';
 
 /**
  * Every setting of Ferry with its validation and its default (src/config/index.ts
- * loads them). The README's configuration table is checked against these.
+ * loads them), gathered from one module per concern. docs/configuration.md is
+ * checked against them (test/unit/readme.test.ts).
  */
-
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const schema = z.object({
   /** PostgreSQL connection string (libpq form; `?host=/path` for a socket). @default postgresql://postgres@127.0.0.1:5432/ferry */
@@ -163,89 +165,7 @@ export const schema = z.object({
   FERRY_CODEC_CORS_ORIGINS: z.string().default(''),
   /** Largest chunk the API accepts, in MiB. @default 256 */
   UPLOAD_MAX_CHUNK_MIB: z.coerce.number().int().min(1).max(5120).default(256),
-  /**
-   * Per-source tokens accepted by `POST /v1/events` only, as `name:token,…`,
-   * for senders that cannot be given an API token freely (MinIO's webhook
-   * target sends `Authorization: Bearer <fixed token>`). The name is recorded
-   * as the event's source. @default ""
-   */
-  FERRY_EVENT_TOKENS: z
-    .string()
-    .default('')
-    .transform((s, ctx) => parseEventTokens(s, ctx)),
-  /**
-   * Queue ARN that Ferry names in the notification configuration of every
-   * bucket a route watches (set on route create/update/delete, or by `npm run
-   * events:notify`), e.g. `arn:minio:sqs::FERRY:webhook`. Empty: Ferry leaves
-   * bucket notifications alone. @default ""
-   */
-  FERRY_EVENTS_NOTIFY_ARN: z
-    .string()
-    .regex(/^(arn:[a-z0-9-]+:sqs:\S*)?$/, 'must be an SQS-style queue ARN (arn:minio:sqs::ID:webhook)')
-    .default(''),
-  /** Largest body `POST /v1/events` accepts, in KiB. @default 1024 */
-  EVENTS_MAX_BODY_KIB: z.coerce.number().int().min(1).max(65536).default(1024),
-  /**
-   * Workflow starts the API runs at once for the events it has just stored
-   * (after answering). 0: the API only stores events and the sweep starts
-   * them (tests use it to stand for an API that died before starting them). @default 16
-   */
-  EVENTS_DISPATCH_CONCURRENCY: z.coerce.number().int().min(0).max(256).default(16),
-  /**
-   * Interval of the event sweep (a Temporal Schedule), which starts the
-   * workflows of events stored this many seconds ago or more that no API
-   * started (the API died or Temporal was away). @default 10
-   */
-  EVENTS_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
-  /**
-   * Exports one worker streams at once (building, validating or delivering);
-   * others wait for a slot. With EXPORT_MEMORY_MIB it bounds the worker's
-   * memory under exports (docs/exports.md). @default 2
-   */
-  EXPORTS_PER_WORKER: z.coerce.number().int().min(1).max(64).default(2),
-  /**
-   * Memory one running export may use, in MiB: a quarter is the staged zip's
-   * part size (two parts in flight plus one being joined), SFTP writes in
-   * flight get an eighth. At least 24 (S3's 5 MiB minimum part). @default 64
-   */
-  EXPORT_MEMORY_MIB: z.coerce.number().int().min(24).max(4096).default(64),
-  /** Seconds a failed export's staged zip is kept (0: removed at once). Cancelled exports' are removed at once. @default 86400 */
-  EXPORT_KEEP_FAILED_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(365 * 86_400)
-    .default(86400),
-  /** Keep every staged zip (completed, failed or cancelled) for the operator to remove. @default false */
-  EXPORT_KEEP_STAGED: bool.default(false),
-  /**
-   * Exports a batch workflow starts in one run before it waits for them and
-   * continues as new: bounds its history (a few events per export; Temporal
-   * allows 51,200) whatever the batch's size. @default 1000
-   */
-  BATCH_EXPORTS_PER_RUN: z.coerce.number().int().min(1).max(5000).default(1000),
+  ...eventSettings,
+  ...exportSettings,
   ...limits,
 });
-
-/** One per-source event token. */
-export interface EventToken {
-  source: string;
-  token: string;
-}
-
-function parseEventTokens(value: string, ctx: z.RefinementCtx): EventToken[] {
-  const tokens: EventToken[] = [];
-  for (const entry of value.split(',').map((e) => e.trim())) {
-    if (!entry) continue;
-    const match = /^([A-Za-z0-9._-]{1,64}):(\S{8,})$/.exec(entry);
-    if (!match) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'each entry must be name:token (token of 8 or more characters)',
-      });
-      continue;
-    }
-    tokens.push({ source: match[1] as string, token: match[2] as string });
-  }
-  return tokens;
-}

@@ -23,6 +23,13 @@ export function isSmallFile(size: bigint, partBytes: number): boolean {
   return size <= BigInt(Math.min(partBytes, LOCAL_TRANSFER_MAX_BYTES));
 }
 
+/** Where transfers run; labelBucket: the workflows may carry FerryBucket (payload codec off, searchBucket). */
+export interface TransferStartOptions {
+  taskQueue: string;
+  partBytes: number;
+  labelBucket: boolean;
+}
+
 /**
  * Starts the `transferFile` workflow of one Transfer row, the one way the scan
  * and the API's retry both use. The workflow ID is the row's (derived from the
@@ -32,8 +39,8 @@ export function isSmallFile(size: bigint, partBytes: number): boolean {
  */
 export async function startTransferWorkflow(
   client: Client,
-  options: { taskQueue: string; partBytes: number },
-  row: { id: string; workflowId: string; size: bigint; serverId: string },
+  options: TransferStartOptions,
+  row: { id: string; workflowId: string; size: bigint; serverId: string; bucket: string },
 ): Promise<TransferStartOutcome> {
   const input: TransferInput = {
     transferId: row.id,
@@ -44,7 +51,11 @@ export async function startTransferWorkflow(
       taskQueue: options.taskQueue,
       workflowId: row.workflowId,
       args: [input],
-      typedSearchAttributes: ferrySearchAttributes({ kind: 'transfer', serverId: row.serverId }),
+      typedSearchAttributes: ferrySearchAttributes({
+        kind: 'transfer',
+        serverId: row.serverId,
+        bucket: options.labelBucket ? row.bucket : undefined,
+      }),
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     });
     return 'started';
@@ -63,20 +74,24 @@ export async function startTransferWorkflow(
  */
 export async function startBatchWorkflow(
   client: Client,
-  taskQueue: string,
+  options: Omit<TransferStartOptions, 'partBytes'>,
   serverId: string,
-  rows: readonly { id: string; workflowId: string }[],
+  rows: readonly { id: string; workflowId: string; bucket: string }[],
 ): Promise<TransferStartOutcome> {
   const input: TransferBatchInput = { serverId, transferIds: rows.map((r) => r.id) };
   try {
     await client.workflow.start('transferBatch', {
-      taskQueue,
+      taskQueue: options.taskQueue,
       workflowId: batchWorkflowId(
         serverId,
         rows.map((r) => r.workflowId),
       ),
       args: [input],
-      typedSearchAttributes: ferrySearchAttributes({ kind: 'transfer-batch', serverId }),
+      typedSearchAttributes: ferrySearchAttributes({
+        kind: 'transfer-batch',
+        serverId,
+        bucket: options.labelBucket ? rows[0]?.bucket : undefined,
+      }),
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     });
     return 'started';

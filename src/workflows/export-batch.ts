@@ -93,6 +93,7 @@ export async function exportBatch(input: BatchInput): Promise<BatchOutcome> {
           kind: 'export',
           exportId: exportInput.exportId,
           serverId: exportInput.target.serverId,
+          bucket: input.labelBuckets ? exportInput.sources.bucket : undefined,
         }),
         // A batch terminated by an operator still has its exports cancelled (and cleaned up).
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,

@@ -12,6 +12,7 @@ import type { Activities } from '../activities';
 import {
   NON_RETRYABLE_TYPES,
   progressQuery,
+  FerryBucket,
   ferrySearchAttributes,
   workflowIds,
   type Progress,
@@ -137,7 +138,12 @@ async function runCanonicalScan(serverId: string): Promise<ScanResult> {
     return await executeChild(scanServer, {
       workflowId: workflowIds.scan(serverId),
       args: [{ serverId }],
-      typedSearchAttributes: ferrySearchAttributes({ kind: 'scan', serverId }),
+      // The scheduled run's FerryBucket, if it has one (the payload codec decides where the schedule is written).
+      typedSearchAttributes: ferrySearchAttributes({
+        kind: 'scan',
+        serverId,
+        bucket: workflowInfo().typedSearchAttributes.get(FerryBucket),
+      }),
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     });

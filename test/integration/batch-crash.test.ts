@@ -48,7 +48,7 @@ describe('batch lane: crash of the worker', () => {
       FERRY_TEST_SFTP_OPEN_LOG: firstLog ?? '',
     });
     workers.push(first);
-    await startBatchWorkflow(deps.temporal, taskQueue, server.id, rows);
+    await startBatchWorkflow(deps.temporal, { taskQueue, labelBucket: true }, server.id, rows);
     const finished = () =>
       deps.db.transfer.findMany({
         where: { serverId: server.id, status: 'completed' },

@@ -182,7 +182,9 @@ describe('batch lane for small files', () => {
 
     const taskQueueHere = taskQueueFor(t.name);
     const totals = await withWorker(hooked, taskQueueHere, async () => {
-      await startBatchWorkflow(first.temporal, taskQueueHere, server.id, [...rows.values()]);
+      await startBatchWorkflow(first.temporal, { taskQueue: taskQueueHere, labelBucket: true }, server.id, [
+        ...rows.values(),
+      ]);
       const batchId = await waitFor('the claim', async () => (await reload(row('a'))).batchWorkflowId);
       return (await first.temporal.workflow.getHandle(batchId).result()) as TransferBatchTotals;
     });

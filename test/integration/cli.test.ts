@@ -175,5 +175,16 @@ describe('the ferry CLI against the API', () => {
     assert.equal(transfers.length, 1);
     const uploads = await ids(`FerryKind = 'upload' AND TaskQueue = '${taskQueue}'`);
     assert.equal(uploads.length, 2);
+    // The payload codec is off here, so workflows carry their bucket too.
+    const inBucket = await ids(`FerryBucket = 'ferry-test' AND FerryServerId = '${serverId}'`);
+    assert.ok(inBucket.includes(`ferry-scan-${serverId}`), inBucket.join());
+    assert.ok(
+      inBucket.some((id) => id.startsWith('ferry-transfer-')),
+      inBucket.join(),
+    );
+    assert.ok(
+      inBucket.some((id) => id.startsWith('ferry-export-')),
+      inBucket.join(),
+    );
   });
 });

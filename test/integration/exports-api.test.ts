@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { exportIdFor } from '../../src/api/exports/service';
+import { exportIdFor } from '../../src/api/exports/request';
 import { workflowIds } from '../../src/workflows/contract';
 import type { ErrorAnswer } from '../helpers/api-client';
 import { exportDir, putObjects } from '../helpers/exports';

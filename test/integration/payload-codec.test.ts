@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { parsePayloadKeys } from '../../src/lib/payload-codec';
+import { FerryBucket } from '../../src/workflows/contract';
 import { startTestApi } from '../helpers/api-client';
 import {
   createTestServer,
@@ -45,6 +46,11 @@ async function storedHistory(deps: TestDeps, workflowId: string): Promise<Histor
   return await plain.workflow.getHandle(workflowId).fetchHistory();
 }
 
+async function bucketAttribute(deps: TestDeps, workflowId: string): Promise<string | undefined> {
+  const description = await deps.temporal.workflow.getHandle(workflowId).describe();
+  return description.typedSearchAttributes.get(FerryBucket);
+}
+
 /** One transfer that completes and one whose file is gone (its failure names the path). */
 async function runTransfers(deps: TestDeps, title: string) {
   const server = await createTestServer(deps);
@@ -72,6 +78,7 @@ describe('payload encryption', () => {
       rawText(await storedHistory(clear, ok.workflowId)) +
       rawText(await storedHistory(clear, gone.workflowId));
     assert.ok(text.includes(dir), 'the control run should show the directory in clear');
+    assert.equal(await bucketAttribute(clear, ok.workflowId), ok.bucket);
   });
 
   it('with keys, no path, key or bucket name is stored in clear, and the codec endpoint decodes them', async (t) => {
@@ -85,6 +92,8 @@ describe('payload encryption', () => {
       assert.ok(!text.includes(secret), `"${secret}" stored in clear`);
     }
     assert.ok(text.includes('binary/encrypted'));
+    // Search attributes are indexed in clear: with the codec on, no FerryBucket.
+    assert.equal(await bucketAttribute(encrypted, ok.workflowId), undefined);
 
     const failed = histories[1]?.events?.find((e) => e.workflowExecutionFailedEventAttributes);
     const encoded = failed?.workflowExecutionFailedEventAttributes?.failure?.encodedAttributes;

@@ -69,8 +69,11 @@ describe('status page', () => {
     const cookie = right.headers.get('set-cookie') ?? '';
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Strict/);
-    assert.match(cookie, /Path=\/ui/);
+    // Path=/ so that the Web UI's calls to /codec carry it too; the API's routes still want the token.
+    assert.match(cookie, /Path=\/(;|$)/);
     assert.ok(!cookie.includes(TEST_TOKEN), 'the browser never holds the token itself');
+    const withCookieOnly = await fetch(`${api.url}/v1/servers`, { headers: { cookie: sessionOf(right) } });
+    assert.equal(withCookieOnly.status, 401);
 
     const page = await fetch(`${api.url}/ui`, { headers: { cookie: sessionOf(right) } });
     assert.equal(page.status, 200);

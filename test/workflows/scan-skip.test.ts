@@ -33,7 +33,11 @@ describe('scanServer: one scan per server at a time', () => {
       });
       await gate.reached;
       // ...when the server's schedule (the API's own definition) fires.
-      await createScanSchedule(client, taskQueue, { id: serverId, scanIntervalSeconds: 3600, enabled: true });
+      await createScanSchedule(
+        client,
+        { TEMPORAL_TASK_QUEUE: taskQueue, payloadKeys: [] },
+        { id: serverId, scanIntervalSeconds: 3600, enabled: true, bucket: 'ferry' },
+      );
       const schedule = client.schedule.getHandle(workflowIds.scanSchedule(serverId));
       try {
         await schedule.trigger();

@@ -1,5 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { isSmallFile, startBatchWorkflow, startTransferWorkflow } from '../../lib/transfer-start';
+import {
+  isSmallFile,
+  startBatchWorkflow,
+  startTransferWorkflow,
+  type TransferStartOptions,
+} from '../../lib/transfer-start';
+import { bucketSearchable } from '../../workflows/contract';
 import type { ActivityDeps } from '../deps';
 
 export interface StartPage {
@@ -28,6 +34,7 @@ interface PendingRow {
   workflowId: string;
   size: bigint;
   serverId: string;
+  bucket: string;
 }
 
 /**
@@ -41,7 +48,11 @@ interface PendingRow {
  * `transferFile` as on any other server.
  */
 export function createStartActivity({ config, db, temporal }: ActivityDeps) {
-  const startOptions = { taskQueue: config.TEMPORAL_TASK_QUEUE, partBytes: config.transferPartBytes };
+  const startOptions: TransferStartOptions = {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    partBytes: config.transferPartBytes,
+    labelBucket: bucketSearchable(config),
+  };
 
   async function startEach(rows: PendingRow[], result: StartPageResult): Promise<void> {
     const ctx = Context.current();
@@ -62,7 +73,7 @@ export function createStartActivity({ config, db, temporal }: ActivityDeps) {
   async function startBatches(serverId: string, rows: PendingRow[], result: StartPageResult) {
     for (let i = 0; i < rows.length; i += config.TRANSFER_BATCH_FILES) {
       const batch = rows.slice(i, i + config.TRANSFER_BATCH_FILES);
-      const outcome = await startBatchWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, serverId, batch);
+      const outcome = await startBatchWorkflow(temporal, startOptions, serverId, batch);
       if (outcome === 'started') {
         result.started += batch.length;
         result.batches = (result.batches ?? 0) + 1;
@@ -80,7 +91,7 @@ export function createStartActivity({ config, db, temporal }: ActivityDeps) {
       where: { serverId, status: 'discovered', ...(cursor ? { id: { gt: cursor } } : {}) },
       orderBy: { id: 'asc' },
       take,
-      select: { id: true, workflowId: true, size: true, serverId: true },
+      select: { id: true, workflowId: true, size: true, serverId: true, bucket: true },
     });
     const result: StartPageResult = { started: 0, alreadyStarted: 0, nextCursor: null };
     if (batchLane) {

@@ -8,7 +8,7 @@ import { sealedIn } from '../../lib/sealed-fields';
 import type { ExportInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import type { CreateExportBody } from '../exports/schema';
-import { assertExportUrls, exportInputOf, normalizeLayout, requestHashOf } from '../exports/service';
+import { assertExportUrls, exportInputOf, normalizeLayout, requestHashOf } from '../exports/request';
 
 export interface PreparedExport {
   input: ExportInput;

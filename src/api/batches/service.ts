@@ -3,7 +3,14 @@ import type { Batch, Prisma } from '../../generated/prisma/client';
 import { closeBatch } from '../../lib/batch-store';
 import { isUniqueViolation } from '../../lib/db';
 import { ConflictError, NotFoundError } from '../../lib/errors';
-import { ferrySearchAttributes, WorkflowType, workflowIds, type BatchInput } from '../../workflows/contract';
+import {
+  bucketSearchable,
+  searchBucket,
+  ferrySearchAttributes,
+  WorkflowType,
+  workflowIds,
+  type BatchInput,
+} from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf } from '../idempotency';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
@@ -54,7 +61,14 @@ export async function createBatch(
   const exports = await prepareBatchExports(deps, body.exports);
   const batchId = randomUUID();
   const workflowId = workflowIds.exportBatch(batchId);
-  const input: BatchInput = { batchId, exportsPerRun: config.BATCH_EXPORTS_PER_RUN };
+  const buckets = new Set(exports.map((e) => e.input.sources.bucket));
+  // A batch over one bucket carries it; one over several carries none (each export does).
+  const onlyBucket = buckets.size === 1 ? [...buckets][0] : undefined;
+  const input: BatchInput = {
+    batchId,
+    exportsPerRun: config.BATCH_EXPORTS_PER_RUN,
+    labelBuckets: bucketSearchable(config),
+  };
   try {
     const batch = await db.$transaction(
       async (tx) => {
@@ -86,7 +100,10 @@ export async function createBatch(
             taskQueue: config.TEMPORAL_TASK_QUEUE,
             workflowId,
             args: [input],
-            typedSearchAttributes: ferrySearchAttributes({ kind: 'batch' }),
+            typedSearchAttributes: ferrySearchAttributes({
+              kind: 'batch',
+              bucket: searchBucket(config, onlyBucket),
+            }),
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
           })
           .catch((err: unknown) => {

@@ -3,6 +3,7 @@ import express, { Router, type RequestHandler } from 'express';
 import { ValidationError } from '../../lib/errors';
 import { AesGcmPayloadCodec } from '../../lib/payload-codec';
 import { requireBearer } from '../auth';
+import { hasSession } from '../session';
 import type { ApiDeps } from '../deps';
 import { parse } from '../validate';
 import { codecBody, type JsonPayload } from './schema';
@@ -61,7 +62,12 @@ const passThrough: PayloadCodec = {
 export function codecRoutes({ config }: ApiDeps): Router {
   const router = Router();
   const codec = config.payloadKeys.length > 0 ? new AesGcmPayloadCodec(config.payloadKeys) : passThrough;
-  router.use('/codec', cors(config.codecCorsOrigins), requireBearer(config.API_TOKENS));
+  const bearer = requireBearer(config.API_TOKENS);
+  // The Web UI sends no bearer token; with "include cross-origin credentials"
+  // on, it sends the status page's session cookie (docs/security.md).
+  const bearerOrSession: RequestHandler = (req, res, next) =>
+    hasSession(config.API_TOKENS, req) ? next() : bearer(req, res, next);
+  router.use('/codec', cors(config.codecCorsOrigins), bearerOrSession);
   const json = express.json({ limit: '8mb' });
   for (const op of ['encode', 'decode'] as const) {
     router.post(`/codec/${op}`, json, async (req, res) => {

@@ -6,10 +6,13 @@ import {
 } from '@temporalio/client';
 import type { Server } from '../../generated/prisma/client';
 import type { ServiceUnavailableError } from '../../lib/errors';
-import { ferrySearchAttributes, workflowIds, type ScanInput } from '../../workflows/contract';
+import type { Config } from '../../config';
+import { ferrySearchAttributes, searchBucket, workflowIds, type ScanInput } from '../../workflows/contract';
 import { temporalUnavailable } from '../temporal';
 
-type ScheduledServer = Pick<Server, 'id' | 'scanIntervalSeconds' | 'enabled'>;
+type ScheduledServer = Pick<Server, 'id' | 'scanIntervalSeconds' | 'enabled' | 'bucket'>;
+/** Where the scans run, and whether their workflows may carry the bucket (payload codec off). */
+export type ScheduleTarget = Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'payloadKeys'>;
 
 /**
  * Each server's Temporal Schedule (docs/ingest.md), derived entirely from the
@@ -19,7 +22,7 @@ type ScheduledServer = Pick<Server, 'id' | 'scanIntervalSeconds' | 'enabled'>;
  * hands such runs over to the canonical `ferry-scan-<serverId>` execution so
  * scheduled and API-triggered scans also exclude each other.
  */
-function definition(server: ScheduledServer, taskQueue: string): ScheduleUpdateOptions {
+function definition(server: ScheduledServer, target: ScheduleTarget): ScheduleUpdateOptions {
   const input: ScanInput = { serverId: server.id };
   return {
     spec: { intervals: [{ every: server.scanIntervalSeconds * 1000 }] },
@@ -28,8 +31,12 @@ function definition(server: ScheduledServer, taskQueue: string): ScheduleUpdateO
       workflowType: 'scanServer',
       args: [input],
       workflowId: workflowIds.scan(server.id),
-      taskQueue,
-      typedSearchAttributes: ferrySearchAttributes({ kind: 'scan', serverId: server.id }),
+      taskQueue: target.TEMPORAL_TASK_QUEUE,
+      typedSearchAttributes: ferrySearchAttributes({
+        kind: 'scan',
+        serverId: server.id,
+        bucket: searchBucket(target, server.bucket),
+      }),
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     state: {
@@ -45,13 +52,13 @@ function unavailable(what: string, err: unknown): ServiceUnavailableError {
 
 export async function createScanSchedule(
   client: Client,
-  taskQueue: string,
+  target: ScheduleTarget,
   server: ScheduledServer,
 ): Promise<void> {
   try {
     await client.schedule.create({
       scheduleId: workflowIds.scanSchedule(server.id),
-      ...definition(server, taskQueue),
+      ...definition(server, target),
     });
   } catch (err) {
     throw unavailable('create', err);
@@ -61,15 +68,15 @@ export async function createScanSchedule(
 /** Rewrites the schedule from the row; recreates it if someone deleted it behind Ferry's back. */
 export async function updateScanSchedule(
   client: Client,
-  taskQueue: string,
+  target: ScheduleTarget,
   server: ScheduledServer,
 ): Promise<void> {
   try {
     await client.schedule
       .getHandle(workflowIds.scanSchedule(server.id))
-      .update(() => definition(server, taskQueue));
+      .update(() => definition(server, target));
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return await createScanSchedule(client, taskQueue, server);
+    if (err instanceof ScheduleNotFoundError) return await createScanSchedule(client, target, server);
     throw unavailable('update', err);
   }
 }

@@ -3,7 +3,7 @@ import type { Server } from '../../generated/prisma/client';
 import { isRecordNotFound, isUniqueViolation } from '../../lib/db';
 import { ConflictError, FerryError, NotFoundError, ValidationError } from '../../lib/errors';
 import { assertBucketAllowed, assertKeyNotReserved } from '../../lib/storage-policy';
-import { ferrySearchAttributes, workflowIds, type ScanInput } from '../../workflows/contract';
+import { ferrySearchAttributes, searchBucket, workflowIds, type ScanInput } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import { assertOutboundUrl } from '../outbound';
 import { temporalUnavailable } from '../temporal';
@@ -59,7 +59,7 @@ export function createServerService({ config, db, temporal, log }: Omit<ApiDeps,
       throw nameTaken(err, body.name);
     }
     try {
-      await createScanSchedule(temporal, taskQueue, server);
+      await createScanSchedule(temporal, config, server);
     } catch (err) {
       await db.server.delete({ where: { id: server.id } });
       throw err;
@@ -84,7 +84,7 @@ export function createServerService({ config, db, temporal, log }: Omit<ApiDeps,
             where: { id },
             data: updateData(config.secretKey, current, body),
           });
-          await updateScanSchedule(temporal, taskQueue, row);
+          await updateScanSchedule(temporal, config, row);
           return row;
         },
         { timeout: 15_000 },
@@ -135,7 +135,11 @@ export function createServerService({ config, db, temporal, log }: Omit<ApiDeps,
         taskQueue,
         workflowId: workflowIds.scan(server.id),
         args: [input],
-        typedSearchAttributes: ferrySearchAttributes({ kind: 'scan', serverId: server.id }),
+        typedSearchAttributes: ferrySearchAttributes({
+          kind: 'scan',
+          serverId: server.id,
+          bucket: searchBucket(config, server.bucket),
+        }),
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       });

@@ -2,7 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Prisma, Transfer } from '../../generated/prisma/client';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { startTransferWorkflow } from '../../lib/transfer-start';
-import type { Progress } from '../../workflows/contract';
+import { bucketSearchable, type Progress } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import { liveProgress, temporalUnavailable } from '../temporal';
 import type { TransferCursor } from './cursor';
@@ -83,7 +83,11 @@ export function createTransferService({ config, db, temporal, log }: Omit<ApiDep
     try {
       outcome = await startTransferWorkflow(
         temporal,
-        { taskQueue: config.TEMPORAL_TASK_QUEUE, partBytes: config.transferPartBytes },
+        {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          partBytes: config.transferPartBytes,
+          labelBucket: bucketSearchable(config),
+        },
         t,
       );
     } catch (err) {

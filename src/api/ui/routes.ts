@@ -4,7 +4,7 @@ import { tokenMatcher } from '../auth';
 import type { ApiDeps } from '../deps';
 import { presentLogin, presentStatus } from './present';
 import { statusPage } from './service';
-import { clearSessionCookie, newSession, requireSession, setSessionCookie } from './session';
+import { clearSessionCookie, newSession, requireSession, setSessionCookie } from '../session';
 
 /**
  * The status page for people (docs/status-page.md): a login form that turns

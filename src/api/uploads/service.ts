@@ -9,6 +9,7 @@ import { assertKeyNotReserved } from '../../lib/storage-policy';
 import { deleteStaged, stagingKey, stagingPrefix } from '../../lib/upload-staging';
 import {
   ferrySearchAttributes,
+  searchBucket,
   uploadCompleteSignal,
   workflowIds,
   type Progress,
@@ -81,7 +82,11 @@ export function createUploadService({ config, db, s3, temporal, log }: ApiDeps) 
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId,
         args: [{ uploadId: id, ttlSeconds }],
-        typedSearchAttributes: ferrySearchAttributes({ kind: 'upload', uploadId: id }),
+        typedSearchAttributes: ferrySearchAttributes({
+          kind: 'upload',
+          uploadId: id,
+          bucket: searchBucket(config, config.FERRY_BUCKET),
+        }),
       });
     } catch (err) {
       await db.upload.delete({ where: { id } });

@@ -113,6 +113,8 @@ export interface BatchInput {
   concurrency?: number;
   total?: number;
   counts?: BatchCounts;
+  /** Its exports may carry FerryBucket (the payload codec is off where the batch was accepted). */
+  labelBuckets?: boolean;
 }
 
 /** What a batch's workflow returns (a batch with failed exports fails, with these counts in its message). */

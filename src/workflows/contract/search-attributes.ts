@@ -3,20 +3,29 @@ import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } 
 /**
  * Custom search attributes set on every workflow Ferry starts, so that the
  * Temporal Web UI's filter and `temporal workflow list --query` find a
- * server's, an upload's, an export's or a kind's workflows (README, "Finding
- * workflows"). They must be registered on the namespace before a workflow
+ * server's, an upload's, an export's or a kind's workflows (docs/cli.md, "Finding
+ * workflows in Temporal"). They must be registered on the namespace before a workflow
  * carrying them starts: scripts/services.sh, docker-compose.yml and the test
  * servers do it from FERRY_SEARCH_ATTRIBUTES.
  *
- * No bucket, path or key: search attributes are indexed in clear, which the
- * payload codec promises for none of those (docs/security.md).
+ * Search attributes are indexed in clear. FerryBucket is therefore set only
+ * while the payload codec is off (`searchBuckets`): with it on, Ferry keeps
+ * its promise that no bucket name reaches Temporal in clear. No path or key,
+ * ever (docs/security.md).
  */
 export const FerryKind = defineSearchAttributeKey('FerryKind', SearchAttributeType.KEYWORD);
 export const FerryServerId = defineSearchAttributeKey('FerryServerId', SearchAttributeType.KEYWORD);
 export const FerryUploadId = defineSearchAttributeKey('FerryUploadId', SearchAttributeType.KEYWORD);
 export const FerryExportId = defineSearchAttributeKey('FerryExportId', SearchAttributeType.KEYWORD);
+export const FerryBucket = defineSearchAttributeKey('FerryBucket', SearchAttributeType.KEYWORD);
 
-export const FERRY_SEARCH_ATTRIBUTES = [FerryKind, FerryServerId, FerryUploadId, FerryExportId] as const;
+export const FERRY_SEARCH_ATTRIBUTES = [
+  FerryKind,
+  FerryServerId,
+  FerryUploadId,
+  FerryExportId,
+  FerryBucket,
+] as const;
 
 /** FerryKind values: the job kinds of /v1/jobs, and the workflows that are no job of their own. */
 export type FerryKindName =
@@ -35,6 +44,8 @@ export interface FerryAttributes {
   serverId?: string;
   uploadId?: string;
   exportId?: string;
+  /** Only where searchBuckets allows it (payload codec off). */
+  bucket?: string;
 }
 
 /** The typedSearchAttributes of a workflow start (client, schedule or child). */
@@ -44,5 +55,19 @@ export function ferrySearchAttributes(a: FerryAttributes): TypedSearchAttributes
     ...(a.serverId ? [{ key: FerryServerId, value: a.serverId }] : []),
     ...(a.uploadId ? [{ key: FerryUploadId, value: a.uploadId }] : []),
     ...(a.exportId ? [{ key: FerryExportId, value: a.exportId }] : []),
+    ...(a.bucket ? [{ key: FerryBucket, value: a.bucket }] : []),
   ]);
+}
+
+/** Whether workflows may carry FerryBucket: not while payloads are encrypted. */
+export function bucketSearchable(config: { payloadKeys: readonly unknown[] }): boolean {
+  return config.payloadKeys.length === 0;
+}
+
+/** The bucket to label a workflow with, for starters that know the configuration (API, activities). */
+export function searchBucket(
+  config: { payloadKeys: readonly unknown[] },
+  bucket: string | undefined,
+): string | undefined {
+  return bucketSearchable(config) ? bucket : undefined;
 }

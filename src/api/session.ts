@@ -46,27 +46,34 @@ export function cookieOf(req: Request, name: string): string | undefined {
 /**
  * HttpOnly (no script reads it), SameSite=Strict (no other site's form or
  * link sends it: with POST-only changes, that is the CSRF defence), Secure
- * when the request came over HTTPS, scoped to the page's paths.
+ * when the request came over HTTPS. Path=/ because the Web UI's codec calls
+ * to /codec carry it too (same site: only the port differs); only /ui and
+ * /codec accept it, every /v1 route wants the bearer token.
  */
 export function setSessionCookie(req: Request, res: Response, value: string, expires: Date): void {
   res.cookie(SESSION_COOKIE, value, {
     httpOnly: true,
     sameSite: 'strict',
     secure: req.secure,
-    path: '/ui',
+    path: '/',
     expires,
   });
 }
 
 export function clearSessionCookie(req: Request, res: Response): void {
-  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/ui' });
+  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+}
+
+/** Whether the request carries a valid session cookie. */
+export function hasSession(tokens: readonly string[], req: Request): boolean {
+  const value = cookieOf(req, SESSION_COOKIE);
+  return value !== undefined && isSession(tokens, value);
 }
 
 /** The status page for a valid session; a browser without one is sent to the login form. */
 export function requireSession(tokens: readonly string[]): RequestHandler {
   return (req, res, next) => {
-    const value = cookieOf(req, SESSION_COOKIE);
-    if (value && isSession(tokens, value)) {
+    if (hasSession(tokens, req)) {
       next();
       return;
     }
