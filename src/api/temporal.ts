@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ServiceUnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { progressQuery, type Progress } from '../workflows/contract';
@@ -27,5 +27,15 @@ export async function liveProgress(
   } catch (err) {
     log.debug({ err, workflowId }, 'progress query unanswered; answering from the database row');
     return undefined;
+  }
+}
+
+/** Whether the workflow runs; Temporal accepts a cancel for one that has closed, and nothing happens. */
+export async function isWorkflowRunning(handle: WorkflowHandle): Promise<boolean> {
+  try {
+    return (await handle.describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw temporalUnavailable('Temporal did not answer', err);
   }
 }

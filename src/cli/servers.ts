@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { ServerJson } from '../api/servers/present';
 import {
   apiCommand,
   apiFrom,
@@ -14,31 +15,7 @@ import {
 import { fields, table, when } from './output';
 
 /** What the CLI reads from /v1/servers (secrets appear only as has… flags). */
-interface ServerView {
-  id: string;
-  name: string;
-  host: string;
-  port: number;
-  username: string;
-  hasPassword: boolean;
-  hasPrivateKey: boolean;
-  hostKeyFingerprint: string;
-  remoteDir: string;
-  recursive: boolean;
-  include: string[];
-  exclude: string[];
-  minAgeSeconds: number;
-  scanIntervalSeconds: number;
-  bucket: string;
-  keyPrefix: string;
-  afterTransfer: string;
-  archiveDir: string | null;
-  webhookUrl: string | null;
-  enabled: boolean;
-  smallFiles: string;
-  scheduleId: string;
-  createdAt: string;
-}
+type ServerView = ServerJson;
 
 interface ServerFlags extends ApiOptions {
   name?: string;

@@ -1,5 +1,6 @@
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
+import type { ServerJson } from '../../src/api/servers/present';
 import { workflowIds } from '../../src/workflows/contract';
 import type { scanServer, ScanResult } from '../../src/workflows/scan';
 import type { TestApi } from './api-client';
@@ -11,34 +12,7 @@ import { serverBody } from '../../bench/lib/server-body';
 export { serverBody };
 
 /** A server as the API answers it (JSON). */
-export interface ServerAnswer {
-  id: string;
-  name: string;
-  host: string;
-  port: number;
-  username: string;
-  hasPassword: boolean;
-  hasPrivateKey: boolean;
-  hostKeyFingerprint: string;
-  remoteDir: string;
-  recursive: boolean;
-  include: string[];
-  exclude: string[];
-  minAgeSeconds: number;
-  scanIntervalSeconds: number;
-  bucket: string;
-  keyPrefix: string;
-  afterTransfer: 'keep' | 'delete' | 'move';
-  archiveDir: string | null;
-  webhookUrl: string | null;
-  hasWebhookSecret: boolean;
-  enabled: boolean;
-  smallFiles: 'workflow' | 'batch';
-  scheduleId: string;
-  scanWorkflowId: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type ServerAnswer = ServerJson;
 
 /** Registers a server through the API; fails the test unless it answers 201. */
 export async function registerServer(

@@ -6,6 +6,7 @@ import { createTestDeps, type TestDeps } from './deps';
 import { removeTestFiles } from './ingest-fixtures';
 import { removeTree } from './ingest-tree';
 import { cleanupServer, terminateOpenWorkflows } from './servers';
+import { startUploadsApi, type UploadsApi } from './uploads';
 
 /**
  * The set-up most ingest test files share, registered as the file's
@@ -56,16 +57,17 @@ export interface IngestApi {
  * Test deps with `overrides` and an API over them, as the file's before/after
  * hooks; `cleanup` runs first afterwards, then both are closed.
  */
-function useDepsAndApi(
+function useDepsAndApi<A extends { close(): Promise<void> }>(
   overrides: Record<string, string>,
-  cleanup: (created: { deps: TestDeps; api: TestApi }) => Promise<void>,
-): { deps: TestDeps; api: TestApi } {
+  cleanup: (created: { deps: TestDeps; api: A }) => Promise<void>,
+  start: (deps: TestDeps) => Promise<A>,
+): { deps: TestDeps; api: A } {
   const deps = deferred<TestDeps>('test deps');
-  const api = deferred<TestApi>('test API');
-  let created: { deps: TestDeps; api: TestApi } | undefined;
+  const api = deferred<A>('test API');
+  let created: { deps: TestDeps; api: A } | undefined;
   before(async () => {
     const d = await createTestDeps(overrides);
-    created = { deps: d, api: await startTestApi(d) };
+    created = { deps: d, api: await start(d) };
     deps.set(created.deps);
     api.set(created.api);
   });
@@ -84,11 +86,15 @@ function useDepsAndApi(
 /** Ingest tests through the API: deps and an API on `taskQueue`; afterwards the tracked server is cleaned up. */
 export function useIngestApi(taskQueue: string): IngestApi {
   let server: Server | undefined;
-  const { deps, api } = useDepsAndApi({ TEMPORAL_TASK_QUEUE: taskQueue }, async (created) => {
-    if (!server) return;
-    await cleanupServer(created.api, created.deps, server.id, taskQueue);
-    await removeTree(created.deps.s3, server);
-  });
+  const { deps, api } = useDepsAndApi(
+    { TEMPORAL_TASK_QUEUE: taskQueue },
+    async (created) => {
+      if (!server) return;
+      await cleanupServer(created.api, created.deps, server.id, taskQueue);
+      await removeTree(created.deps.s3, server);
+    },
+    startTestApi,
+  );
   return { deps, api, taskQueue, track: (s) => (server = s) };
 }
 
@@ -100,7 +106,26 @@ export function useApiWithoutWorker(overrides: Record<string, string> = {}): {
   deps: TestDeps;
   api: TestApi;
 } {
-  return useDepsAndApi({ TEMPORAL_TASK_QUEUE: `no-worker-${randomUUID()}`, ...overrides }, (created) =>
-    terminateOpenWorkflows(created.deps.temporal, created.deps.config.TEMPORAL_TASK_QUEUE),
+  return useDepsAndApi(
+    { TEMPORAL_TASK_QUEUE: `no-worker-${randomUUID()}`, ...overrides },
+    (created) => terminateOpenWorkflows(created.deps.temporal, created.deps.config.TEMPORAL_TASK_QUEUE),
+    startTestApi,
   );
+}
+
+/** Upload tests: deps on `taskQueue` and the uploads API (which counts chunk PUTs) over them. */
+export function useUploadsApi(
+  taskQueue: string,
+  overrides: Record<string, string> = {},
+): { deps: TestDeps; api: UploadsApi } {
+  return useDepsAndApi(
+    { TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'error', ...overrides },
+    () => Promise.resolve(),
+    startUploadsApi,
+  );
+}
+
+/** Deps with `overrides` and an API over them, nothing else to clean up afterwards. */
+export function useApi(overrides: Record<string, string> = {}): { deps: TestDeps; api: TestApi } {
+  return useDepsAndApi(overrides, () => Promise.resolve(), startTestApi);
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { startTestApi, type TestApi } from '../helpers/api-client';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
+import { describe, it } from 'node:test';
+import { useApi } from '../helpers/suite';
 import { TEST_TOKEN } from '../helpers/env';
 
 const id = randomUUID();
@@ -23,16 +22,7 @@ const routes: [string, string][] = [
 ];
 
 describe('bearer tokens on /v1', () => {
-  let deps: TestDeps;
-  let api: TestApi;
-  before(async () => {
-    deps = await createTestDeps();
-    api = await startTestApi(deps);
-  });
-  after(async () => {
-    await api.close();
-    await deps.close();
-  });
+  const { api } = useApi();
 
   it('answers 401 with the error shape on every route without a token or with a wrong one', async () => {
     const attempts: { name: string; headers: Record<string, string> }[] = [

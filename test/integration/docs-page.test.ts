@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { allOperations } from '../../src/api/openapi/operations';
-import { startTestApi, type TestApi } from '../helpers/api-client';
 import { inkShare, withPage } from '../helpers/browser';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
+import { useApi } from '../helpers/suite';
 import { TEST_TOKEN } from '../helpers/env';
 
 /** /docs in a real headless Chromium: Swagger UI from swagger-ui-dist, fed by /openapi.json. */
 describe('GET /docs', () => {
-  let deps: TestDeps;
-  let api: TestApi;
-
-  before(async () => {
-    deps = await createTestDeps();
-    api = await startTestApi(deps);
-  });
-  after(async () => {
-    await api.close();
-    await deps.close();
-  });
+  const { api } = useApi();
 
   it('serves the page and the document without a token, and no CDN', async () => {
     const page = await fetch(`${api.url}/docs`);

@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
-import {
-  chunksOf,
-  objectExists,
-  sha256,
-  stagedKeys,
-  startUploadsApi,
-  type UploadsApi,
-} from '../helpers/uploads';
+import { describe, it } from 'node:test';
+import { useUploadsApi } from '../helpers/suite';
+import { chunksOf, objectExists, sha256, stagedKeys } from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
 import { withWorker } from '../helpers/worker';
 import { taskQueueFor } from '../helpers/workflows';
@@ -17,16 +10,7 @@ import { MiB } from '../../src/lib/units';
 
 describe('uploads: expiry and cancellation', () => {
   const taskQueue = taskQueueFor('uploads-lifecycle');
-  let deps: TestDeps;
-  let api: UploadsApi;
-  before(async () => {
-    deps = await createTestDeps({ TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'error' });
-    api = await startUploadsApi(deps);
-  });
-  after(async () => {
-    await api.close();
-    await deps.close();
-  });
+  const { deps, api } = useUploadsApi(taskQueue);
 
   const workflowStatus = async (jobId: string): Promise<string> =>
     (await deps.temporal.workflow.getHandle(jobId).describe()).status.name;

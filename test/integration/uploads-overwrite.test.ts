@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { after, before, describe, it } from 'node:test';
-import { createTestDeps, type TestDeps } from '../helpers/deps';
+import { describe, it } from 'node:test';
+import { useUploadsApi } from '../helpers/suite';
 import { objectDigest } from '../helpers/storage';
-import { chunksOf, sha256, startUploadsApi, type UploadsApi } from '../helpers/uploads';
+import { chunksOf, sha256 } from '../helpers/uploads';
 import { withWorker } from '../helpers/worker';
 import { taskQueueFor } from '../helpers/workflows';
 import { MiB } from '../../src/lib/units';
@@ -12,16 +12,7 @@ import { MiB } from '../../src/lib/units';
 /** An upload replaces an object already at its key only when its request says `overwrite: true`. */
 describe('uploads: no overwrite unless asked', () => {
   const taskQueue = taskQueueFor('uploads-overwrite');
-  let deps: TestDeps;
-  let api: UploadsApi;
-  before(async () => {
-    deps = await createTestDeps({ TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'error' });
-    api = await startUploadsApi(deps);
-  });
-  after(async () => {
-    await api.close();
-    await deps.close();
-  });
+  const { deps, api } = useUploadsApi(taskQueue);
 
   const existing = Buffer.from('an object someone else stored');
   async function storeExisting(key: string): Promise<void> {

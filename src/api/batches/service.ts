@@ -13,8 +13,7 @@ import {
 } from '../../workflows/contract';
 import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf } from '../idempotency';
-import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { temporalUnavailable } from '../temporal';
+import { isWorkflowRunning, temporalUnavailable } from '../temporal';
 import { prepareBatchExports } from './inputs';
 import type { CreateBatchBody } from './schema';
 
@@ -143,7 +142,7 @@ export async function cancelBatch(deps: ApiDeps, batch: Batch): Promise<{ cancel
     throw new ConflictError(`batch ${batch.id} is ${batch.status}; there is nothing to cancel`);
   }
   const handle = deps.temporal.workflow.getHandle(batch.workflowId);
-  if (await isRunning(handle)) {
+  if (await isWorkflowRunning(handle)) {
     await handle.cancel().catch((err: unknown) => {
       throw temporalUnavailable('could not cancel the batch workflow', err);
     });
@@ -152,14 +151,4 @@ export async function cancelBatch(deps: ApiDeps, batch: Batch): Promise<{ cancel
   }
   deps.log.info({ batchId: batch.id }, 'batch cancellation requested');
   return { cancelRequested: true };
-}
-
-/** Whether the workflow runs; Temporal accepts a cancel for one that has closed, and nothing happens. */
-async function isRunning(handle: WorkflowHandle): Promise<boolean> {
-  try {
-    return (await handle.describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw temporalUnavailable('Temporal did not answer', err);
-  }
 }

@@ -1,26 +1,12 @@
 import { z } from 'zod';
 import { compileGlob, MAX_GLOB_LENGTH } from '../../lib/route-match';
-import { UUID } from '../params';
 import { bucketNameProblem } from '../servers/schema';
+import { CONTROL, printable, uuidField as uuid } from '../fields';
 
 /**
  * Bodies of /v1/routes (docs/events.md): what a route matches and the one
  * action it runs. Unknown fields are refused, as everywhere in the API.
  */
-
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const printable = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .refine((s) => !CONTROL.test(s), 'must not contain control characters');
-
-const uuid = z
-  .string()
-  .regex(UUID, 'must be a UUID')
-  .transform((s) => s.toLowerCase());
 
 const bucket = z.string().superRefine((name, ctx) => {
   const problem = bucketNameProblem(name);

@@ -5,6 +5,7 @@ import { ValidationError } from '../../lib/errors';
 import { eventWorkflowId, identityHash, type EventIdentity } from '../../lib/event-identity';
 import { normalizeObjectKey } from '../../lib/keys';
 import { UUID } from '../params';
+import { CONTROL } from '../fields';
 
 /**
  * Bodies of POST /v1/events (docs/events.md): S3 event notifications as
@@ -16,8 +17,6 @@ import { UUID } from '../params';
  */
 export const MAX_RECORDS = 100;
 
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
 export const text = (max: number) =>
   z
     .string()

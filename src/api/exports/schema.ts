@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { CONTROL } from '../fields';
 
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
 /** Keys an export may list (each is looked up when the request arrives). */
 export const MAX_KEYS = 10_000;
 /**

@@ -36,3 +36,9 @@ export function presentServer(s: Server) {
     updatedAt: s.updatedAt,
   };
 }
+
+/** A server as it travels in JSON (dates as ISO strings): what the CLI and other clients read. */
+export type ServerJson = Omit<ReturnType<typeof presentServer>, 'createdAt' | 'updatedAt'> & {
+  createdAt: string;
+  updatedAt: string;
+};

@@ -4,21 +4,13 @@ import { normalizeFingerprint } from '../../activities/sftp/connection';
 import { FerryError } from '../../lib/errors';
 import { globProblem, MAX_GLOB_LENGTH, MAX_GLOBS } from '../../lib/globs';
 import { normalizeKeyPrefix, normalizeRemotePath } from '../../lib/keys';
+import { CONTROL, printable } from '../fields';
 
 /**
  * Request bodies of the servers API (docs/ingest.md). Unknown fields are
  * refused (a typo such as "minAge" must not silently keep the default), and
  * paths and prefixes are normalised here, once, by the rules of src/lib/keys.
  */
-
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const printable = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .refine((s) => !CONTROL.test(s), 'must not contain control characters');
 
 function refineGlob(pattern: string, ctx: z.RefinementCtx): void {
   const problem = globProblem(pattern);

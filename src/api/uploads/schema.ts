@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { FerryError, PayloadTooLargeError } from '../../lib/errors';
 import { parse } from '../validate';
+import { CONTROL } from '../fields';
 
 /** S3 allows 10,000 parts; with at most one part per chunk, that bounds the chunks of an upload. */
 export const MAX_CHUNKS = 10_000;
 /** Longest TTL a request may ask for: 30 days. */
 const MAX_TTL_SECONDS = 30 * 86_400;
-
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const sha256Hex = z
   .string()

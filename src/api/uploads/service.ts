@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { Upload } from '../../generated/prisma/client';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { normalizeObjectKey } from '../../lib/keys';
@@ -18,7 +17,7 @@ import type { uploadLifecycle } from '../../workflows/upload';
 import type { ApiDeps } from '../deps';
 import { assertOutboundUrl } from '../outbound';
 import type { ServerTiming } from '../server-timing';
-import { liveProgress, temporalUnavailable } from '../temporal';
+import { isWorkflowRunning, liveProgress, temporalUnavailable } from '../temporal';
 import { stageChunk } from './stage-chunk';
 import { assertFits, compareWithRecorded, queueUpload, recordChunk, type RecordOutcome } from './manifest';
 import { effectiveStatus, type ChunkSummary } from './present';
@@ -192,7 +191,7 @@ export function createUploadService({ config, db, s3, temporal, log }: ApiDeps) 
       throw new ConflictError(`upload ${upload.id} is ${upload.status}; there is nothing to cancel`);
     }
     const handle = temporal.workflow.getHandle(workflowId);
-    if (await isRunning(handle)) {
+    if (await isWorkflowRunning(handle)) {
       // The workflow aborts what runs, removes what is staged, then marks the row cancelled.
       await handle.cancel().catch((err: unknown) => {
         throw temporalUnavailable('Temporal did not answer', err);
@@ -218,14 +217,4 @@ export function createUploadService({ config, db, s3, temporal, log }: ApiDeps) 
   }
 
   return { get, create, describe, admitChunk, storeChunk, complete, cancel };
-}
-
-/** Whether the workflow runs; Temporal accepts a cancel for one that has closed, and nothing happens. */
-async function isRunning(handle: WorkflowHandle): Promise<boolean> {
-  try {
-    return (await handle.describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw temporalUnavailable('Temporal did not answer', err);
-  }
 }
