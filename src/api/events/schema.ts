@@ -5,7 +5,7 @@ import { ValidationError } from '../../lib/errors';
 import { eventWorkflowId, identityHash, type EventIdentity } from '../../lib/event-identity';
 import { normalizeObjectKey } from '../../lib/keys';
 import { UUID } from '../params';
-import { CONTROL } from '../fields';
+import { printable } from '../fields';
 
 /**
  * Bodies of POST /v1/events (docs/events.md): S3 event notifications as
@@ -17,12 +17,7 @@ import { CONTROL } from '../fields';
  */
 export const MAX_RECORDS = 100;
 
-export const text = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .refine((s) => !CONTROL.test(s), 'must not contain control characters');
+export const text = printable;
 
 /** `s3:ObjectCreated:Put`, `sftp.file.uploaded`: what routes match on. */
 export const eventType = z
