@@ -9,13 +9,18 @@
  * vs finished (completed or unmatched); the receiver gets each matched one.
  * Last line: one JSON object.
  *   BENCH_EVENTS (default 2000) or BENCH_SECONDS (post for that long)
- *   BENCH_SENDERS (default 50)  BENCH_STALL_MS (default 120000)
+ *   BENCH_SENDERS (default 50)  BENCH_STALL_MS (default 120000)  BENCH_FLOOR_EVENTS (600)
+ * In the same run, before: the same senders against the API alone (no
+ * worker, no workflow starts), what answering costs without competition;
+ * after: the Temporal floor, empty workflows of handleEvent's shape.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { migrate } from '../src/db/migrate';
-import { createDb } from '../src/lib/db';
+import { createDb, type Db } from '../src/lib/db';
+import { measureTemporalFloor } from './floor/measure';
+import { createTestDeps } from './lib/deps';
 import { localServicesEnv, pollUntil, runEntry, unusedPort } from './lib/events-harness';
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 2000);
@@ -44,8 +49,8 @@ const env: NodeJS.ProcessEnv = {
   FERRY_ALLOWED_BUCKETS: bucket,
 };
 
-function record(i: number) {
-  const key = i % 10 === 9 ? `elsewhere/${i}.csv` : `in/file ${i}.csv`;
+function record(i: number, prefix: string) {
+  const key = i % 10 === 9 ? `elsewhere/${i}.csv` : `${prefix}/file ${i}.csv`;
   return {
     EventName: 's3:ObjectCreated:Put',
     Records: [
@@ -65,12 +70,106 @@ function record(i: number) {
   };
 }
 
+interface Posted {
+  latencies: number[];
+  posted: number;
+  refused: number;
+  connectionErrors: number;
+  started: number;
+  seconds: number;
+}
+
+/** SENDERS concurrent senders post TOTAL events (or for SECONDS); one in ten under a prefix no route watches. */
+async function postEvents(base: string, headers: Record<string, string>, prefix: string): Promise<Posted> {
+  const latencies: number[] = [];
+  let posted = 0;
+  let refused = 0;
+  let connectionErrors = 0;
+  const started = performance.now();
+  const more = () => (SECONDS > 0 ? performance.now() - started < SECONDS * 1000 : posted < TOTAL);
+  await Promise.all(
+    Array.from({ length: SENDERS }, async () => {
+      while (more()) {
+        const body = JSON.stringify(record(posted++, prefix));
+        // A sender retries a post the connection lost (MinIO does); its latency counts from the first try.
+        const t0 = performance.now();
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const res = await fetch(`${base}/v1/events`, { method: 'POST', headers, body });
+            await res.arrayBuffer();
+            if (res.status !== 202) refused++;
+            break;
+          } catch (err) {
+            connectionErrors++;
+            if (attempt === 5) throw err;
+          }
+        }
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return {
+    latencies,
+    posted,
+    refused,
+    connectionErrors,
+    started,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/**
+ * The POST alone: the API with nothing else running (no worker, no workflow
+ * starts: EVENTS_DISPATCH_CONCURRENCY=0, and no sweep during the run), the
+ * same senders. What answering costs, apart from the competition for the CPU.
+ */
+async function measureAcceptOnly(db: Db): Promise<Posted> {
+  const port = await unusedPort();
+  const api = runEntry('src/api/main.ts', {
+    ...env,
+    API_PORT: String(port),
+    EVENTS_DISPATCH_CONCURRENCY: '0',
+    EVENTS_SWEEP_SECONDS: '3600',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await pollUntil('the API', async () => (await fetch(`${base}/readyz`)).ok, 120_000);
+    return await postEvents(
+      base,
+      { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      'accept',
+    );
+  } finally {
+    await api.stop();
+    // Never handled: removed before the sweep of the full run could start them.
+    await db.event.deleteMany({ where: { bucket } });
+  }
+}
+
+/** Empty event workflows for the Temporal floor: enough for a steady rate, in about a minute. */
+const FLOOR_EVENTS = Number(process.env.BENCH_FLOOR_EVENTS ?? 600);
+
+async function measureEventFloor() {
+  const deps = await createTestDeps();
+  try {
+    return await measureTemporalFloor(deps, FLOOR_EVENTS, 'emptyEvent');
+  } finally {
+    await deps.close();
+  }
+}
+
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
 async function main(): Promise<void> {
   await migrate(env.DATABASE_URL as string);
   const db = createDb(env.DATABASE_URL as string);
+  console.log(`accept only: ${SENDERS} senders, the API alone`);
+  const acceptOnly = await measureAcceptOnly(db);
+  console.log(
+    `accept only: ${(acceptOnly.posted / acceptOnly.seconds).toFixed(1)}/s  POST p50 ${pct(acceptOnly.latencies, 0.5).toFixed(1)} ms  p99 ${pct(acceptOnly.latencies, 0.99).toFixed(1)} ms`,
+  );
   let received = 0;
   const receiver = createServer((req, res) => {
     req.resume();
@@ -104,34 +203,9 @@ async function main(): Promise<void> {
     });
     if (route.status !== 201) throw new Error(`route: ${route.status} ${await route.text()}`);
 
-    const latencies: number[] = [];
-    let posted = 0;
-    let refused = 0;
-    let connectionErrors = 0;
-    const started = performance.now();
-    const more = () => (SECONDS > 0 ? performance.now() - started < SECONDS * 1000 : posted < TOTAL);
-    await Promise.all(
-      Array.from({ length: SENDERS }, async () => {
-        while (more()) {
-          const body = JSON.stringify(record(posted++));
-          // A sender retries a post the connection lost (MinIO does); its latency counts from the first try.
-          const t0 = performance.now();
-          for (let attempt = 1; ; attempt++) {
-            try {
-              const res = await fetch(`${base}/v1/events`, { method: 'POST', headers, body });
-              await res.arrayBuffer();
-              if (res.status !== 202) refused++;
-              break;
-            } catch (err) {
-              connectionErrors++;
-              if (attempt === 5) throw err;
-            }
-          }
-          latencies.push(performance.now() - t0);
-        }
-      }),
-    );
-    const acceptedS = (performance.now() - started) / 1000;
+    const sent = await postEvents(base, headers, 'in');
+    const { latencies, posted, refused, connectionErrors, started } = sent;
+    const acceptedS = sent.seconds;
     const stored = await db.event.count({ where: { bucket } });
     // Wait for every stored event to close; one that never does (no progress for STALL_MS) is lost.
     let finished = 0;
@@ -148,7 +222,10 @@ async function main(): Promise<void> {
     );
     const handledS = (performance.now() - started) / 1000;
     const byStatus = await db.event.groupBy({ by: ['status'], where: { bucket }, _count: true });
-    latencies.sort((a, b) => a - b);
+    console.log(
+      `temporal floor: ${FLOOR_EVENTS} empty event workflows (the shape of handleEvent with one webhook)`,
+    );
+    const floor = await measureEventFloor();
     const result = {
       bench: 'events',
       design: 'outbox',
@@ -166,6 +243,11 @@ async function main(): Promise<void> {
       final: Object.fromEntries(byStatus.map((s) => [s.status, s._count])),
       webhooksReceived: received,
       lost: posted - finished,
+      acceptOnlyPerS: +(acceptOnly.posted / acceptOnly.seconds).toFixed(1),
+      acceptOnlyP50Ms: +pct(acceptOnly.latencies, 0.5).toFixed(1),
+      acceptOnlyP99Ms: +pct(acceptOnly.latencies, 0.99).toFixed(1),
+      floorEventsPerS: +floor.workflowsPerSecond.toFixed(1),
+      handledToFloor: +(finished / handledS / floor.workflowsPerSecond).toFixed(2),
     };
     console.log(
       `accepted ${result.acceptedPerS}/s  POST p50 ${result.postP50Ms} ms  p99 ${result.postP99Ms} ms`,
@@ -173,6 +255,7 @@ async function main(): Promise<void> {
     console.log(
       `handled end to end ${result.handledPerS}/s (${result.handlingLagS} s after the last post)  posted ${posted}  stored ${stored}  finished ${finished}  lost ${result.lost}  webhooks ${received}`,
     );
+    console.log(`temporal floor ${result.floorEventsPerS} events/s; handled/floor ${result.handledToFloor}`);
     console.log(JSON.stringify(result));
     await fetch(`${base}/v1/routes/${((await route.json()) as { id: string }).id}`, {
       method: 'DELETE',

@@ -15,14 +15,18 @@ export interface FloorFigures {
 }
 
 /**
- * `count` empty transfer workflows (bench/floor/workflows.ts) through the
+ * `count` empty transfer (or event) workflows (bench/floor/workflows.ts) through the
  * same dev server, started `START_CONCURRENCY` at a time as the scan starts
  * transfers, run by a worker of Ferry's concurrency: the rate Temporal alone
  * allows one workflow per file version, on these cores, before any file work.
  * Completion is read from visibility, one count query every 100 ms, rather
  * than one long poll per workflow for its result (not measured against it).
  */
-export async function measureTemporalFloor(deps: TestDeps, count: number): Promise<FloorFigures> {
+export async function measureTemporalFloor(
+  deps: TestDeps,
+  count: number,
+  workflowType: 'emptyTransfer' | 'emptyEvent' = 'emptyTransfer',
+): Promise<FloorFigures> {
   const taskQueue = `bench-floor-${randomUUID()}`;
   const worker = startProcess(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker.ts')], {
     ...process.env,
@@ -49,7 +53,7 @@ export async function measureTemporalFloor(deps: TestDeps, count: number): Promi
       const batch = Array.from({ length: Math.min(START_CONCURRENCY, count - i) }, (_, j) => i + j);
       await Promise.all(
         batch.map((n) =>
-          deps.temporal.workflow.start<typeof emptyTransfer>('emptyTransfer', {
+          deps.temporal.workflow.start<typeof emptyTransfer>(workflowType, {
             taskQueue,
             workflowId: `${taskQueue}-${n}`,
             args: [{ transferId: String(n) }],
@@ -57,7 +61,7 @@ export async function measureTemporalFloor(deps: TestDeps, count: number): Promi
         ),
       );
     }
-    const query = `TaskQueue='${taskQueue}' AND ExecutionStatus='Completed'`;
+    const query = `TaskQueue='${taskQueue}' AND ExecutionStatus='Completed' AND WorkflowType='${workflowType}'`;
     await waitFor(
       `${count} empty workflows`,
       async () => (await deps.temporal.workflow.count(query)).count >= count,

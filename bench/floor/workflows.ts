@@ -5,7 +5,7 @@
  * activity that does no work. Measures what one workflow per file version
  * costs on these cores before any byte moves.
  */
-import { proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { executeChild, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import { progressQuery, transferProgressSignal, type Progress } from '../../src/workflows/contract';
 import type { FloorActivities } from './activities';
 
@@ -24,4 +24,27 @@ export async function emptyTransfer({ transferId }: { transferId: string }): Pro
   await nothing();
   progress.phase = 'completed';
   return { transferId };
+}
+
+const remote = proxyActivities<FloorActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 20 },
+});
+
+/**
+ * The Temporal part of a handled event and nothing else: the shape of
+ * `handleEvent` with one webhook route (src/workflows/event.ts: a local
+ * activity to begin, the action as a child workflow running one activity, two
+ * local activities to record and finish), with activities that do no work.
+ */
+export async function emptyEvent({ transferId }: { transferId: string }): Promise<{ transferId: string }> {
+  await nothing();
+  await executeChild(emptyForward, { workflowId: `${transferId}-forward`, args: [] });
+  await nothing();
+  await nothing();
+  return { transferId };
+}
+
+export async function emptyForward(): Promise<Record<string, never>> {
+  return await remote.nothing();
 }
