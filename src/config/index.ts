@@ -10,7 +10,7 @@ import { parseKeyring, type SecretKeyring } from '../lib/secrets';
 import { schema } from './schema';
 import { MiB } from '../lib/units';
 
-export type { EventToken } from './schema';
+export type { EventToken } from './event-tokens';
 
 /** Names of every setting, for documentation checks. */
 export const configKeys = Object.keys(schema.shape);

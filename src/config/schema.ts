@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { parseAllowlist } from '../lib/outbound';
 import { parseKeyring } from '../lib/secrets';
+import { parseEventTokens } from './event-tokens';
 import { limits } from './limits';
+import { retention } from './retention';
 
 /**
  * Every setting of Ferry with its validation and its default (src/config/index.ts
@@ -225,27 +227,5 @@ export const schema = z.object({
    */
   BATCH_EXPORTS_PER_RUN: z.coerce.number().int().min(1).max(5000).default(1000),
   ...limits,
+  ...retention,
 });
-
-/** One per-source event token. */
-export interface EventToken {
-  source: string;
-  token: string;
-}
-
-function parseEventTokens(value: string, ctx: z.RefinementCtx): EventToken[] {
-  const tokens: EventToken[] = [];
-  for (const entry of value.split(',').map((e) => e.trim())) {
-    if (!entry) continue;
-    const match = /^([A-Za-z0-9._-]{1,64}):(\S{8,})$/.exec(entry);
-    if (!match) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'each entry must be name:token (token of 8 or more characters)',
-      });
-      continue;
-    }
-    tokens.push({ source: match[1] as string, token: match[2] as string });
-  }
-  return tokens;
-}
