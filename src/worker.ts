@@ -7,6 +7,7 @@ import { createDb } from './lib/db';
 import { createLogger } from './lib/logger';
 import { ferryDataConverter } from './lib/payload-codec';
 import { createS3 } from './lib/s3';
+import { ensureSchedule, retentionSchedule } from './lib/schedules';
 import { workerClassWithActivationTimeout } from './lib/sandbox-watchdog';
 import { createTemporalClient } from './lib/temporal';
 import { ObservedActivity } from './activities/observe';
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
     { config, db, s3: createS3(config), temporal, log },
     { connection, taskQueue: config.TEMPORAL_TASK_QUEUE },
   );
+  // The clean-up of finished work runs in the workers and follows their configuration (docs/retention.md).
+  ensureSchedule(temporal, retentionSchedule(config), log);
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'ferry worker running');
   // The SDK's Runtime turns SIGINT/SIGTERM into worker.shutdown(): in-flight
   // activities get shutdownGraceTime to finish, then run() resolves.

@@ -3,6 +3,7 @@ import { createEventActivities } from './events';
 import { createExportBatchActivities } from './export-batch';
 import { createExportActivities } from './exports';
 import { createHealthActivities } from './health';
+import { createRetentionActivities } from './retention';
 import { createScanActivities } from './scan';
 import { sftpConnections } from './sftp/connection-limit';
 import { createTransferActivities } from './transfer';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEventActivities(deps),
     ...createExportActivities(deps),
     ...createExportBatchActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

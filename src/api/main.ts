@@ -1,8 +1,8 @@
 import { loadConfig } from '../config';
 import { createDb } from '../lib/db';
-import { ensureEventSweepSchedule } from '../lib/event-sweep-schedule';
 import { createLogger } from '../lib/logger';
 import { createS3 } from '../lib/s3';
+import { ensureSchedule, eventSweepSchedule } from '../lib/schedules';
 import { createTemporalClient } from '../lib/temporal';
 import { createApp } from './app';
 import { listen } from './listen';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const temporal = await createTemporalClient(config);
   const app = createApp({ config, db, s3, temporal, log });
   // Events this API stores but dies before starting are started by the sweep (docs/events.md, "Outbox").
-  ensureEventSweepSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.EVENTS_SWEEP_SECONDS, log);
+  ensureSchedule(temporal, eventSweepSchedule(config), log);
 
   const server = await listen(app, config.API_PORT);
   log.info({ port: config.API_PORT }, 'ferry api listening');

@@ -5,6 +5,7 @@ import { bool } from './bool';
 import { eventSettings } from './events';
 import { exportSettings } from './exports';
 import { limits } from './limits';
+import { retention } from './retention';
 
 /**
  * Every setting of Ferry with its validation and its default (src/config/index.ts
@@ -168,4 +169,5 @@ export const schema = z.object({
   ...eventSettings,
   ...exportSettings,
   ...limits,
+  ...retention,
 });

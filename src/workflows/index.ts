@@ -7,3 +7,4 @@ export { transferBatch } from './transfer-batch';
 export { handleEvent, forwardEvent, sweepEvents } from './event';
 export { exportArchive, exportStagingCleanup } from './export';
 export { exportBatch } from './export-batch';
+export { pruneRecords } from './retention';

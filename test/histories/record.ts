@@ -3,8 +3,8 @@
  * replay: each workflow run for real against the real services, its history
  * saved with `handle.fetchHistory()`. Run it after a deliberate change to a
  * workflow's commands (with its `patched()` guard), services up:
- *   bash scripts/services.sh up && npx tsx test/histories/record.ts
- * Together the histories cover both paths of every `patched()` in src/workflows.
+ *   bash scripts/services.sh up && npx tsx test/histories/record.ts [ingest|transfer-failed|uploads|retention…]
+ * (the groups named, or all). Together the histories cover both paths of every `patched()` in src/workflows.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -25,6 +25,7 @@ import {
   writeRandomFile,
 } from '../helpers/ingest-fixtures';
 import { removeTree } from '../helpers/ingest-tree';
+import { startPrune, TEN_YEARS } from '../helpers/retention';
 import { cleanupServer, nextScheduledScan, registerServer } from '../helpers/servers';
 import { writeRemoteFile } from '../helpers/sftp';
 import { chunksOf, sha256, startUploadsApi } from '../helpers/uploads';
@@ -128,14 +129,30 @@ async function recordUploads(deps: TestDeps): Promise<void> {
   }
 }
 
+/** One clean-up run (a retention of ten years: it deletes nothing another test or checkout needs). */
+async function recordRetention(deps: TestDeps, taskQueue: string): Promise<void> {
+  const run = await startPrune(deps, taskQueue, { retentionDays: TEN_YEARS, batchRows: 1000 });
+  await save(deps, 'retention-prune', run.workflowId, run.firstExecutionRunId);
+}
+
+const recorders: Record<string, (deps: TestDeps, taskQueue: string) => Promise<void>> = {
+  ingest: recordIngest,
+  'transfer-failed': recordFailedTransfer,
+  uploads: recordUploads,
+  retention: recordRetention,
+};
+
 async function main(): Promise<void> {
+  const names = process.argv.slice(2);
+  const unknown = names.filter((n) => !(n in recorders));
+  if (unknown.length) throw new Error(`no such histories: ${unknown.join(', ')}`);
   const taskQueue = taskQueueFor('record-histories');
   const deps = await createTestDeps({ TEMPORAL_TASK_QUEUE: taskQueue });
   try {
     await withWorker(deps, taskQueue, async () => {
-      await recordIngest(deps, taskQueue);
-      await recordFailedTransfer(deps, taskQueue);
-      await recordUploads(deps);
+      for (const [name, record] of Object.entries(recorders)) {
+        if (names.length === 0 || names.includes(name)) await record(deps, taskQueue);
+      }
     });
   } finally {
     removeTestFiles();

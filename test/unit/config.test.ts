@@ -39,4 +39,20 @@ describe('configuration', () => {
   it('rejects a part size below the S3 minimum of 5 MiB', () => {
     assert.throws(() => loadConfig({ ...required, TRANSFER_PART_MIB: '4' }), /TRANSFER_PART_MIB/);
   });
+
+  it('keeps finished work 30 days by default, cleaned up hourly; 0 days keeps it forever', () => {
+    const c = loadConfig(required);
+    assert.deepEqual(
+      [c.RETENTION_DAYS, c.RETENTION_INTERVAL_SECONDS, c.RETENTION_BATCH_ROWS],
+      [30, 3600, 1000],
+    );
+    assert.equal(loadConfig({ ...required, RETENTION_DAYS: '0' }).RETENTION_DAYS, 0);
+    assert.throws(() => loadConfig({ ...required, RETENTION_DAYS: '-1' }), /RETENTION_DAYS/);
+    assert.throws(() => loadConfig({ ...required, RETENTION_DAYS: '1.5' }), /RETENTION_DAYS/);
+    assert.throws(
+      () => loadConfig({ ...required, RETENTION_INTERVAL_SECONDS: '10' }),
+      /RETENTION_INTERVAL_SECONDS/,
+    );
+    assert.throws(() => loadConfig({ ...required, RETENTION_BATCH_ROWS: '0' }), /RETENTION_BATCH_ROWS/);
+  });
 });

@@ -69,7 +69,8 @@ describe('recorded histories replay against the current workflow code', () => {
         ({ history }) => history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType.name,
       ),
     );
-    for (const type of ['scanServer', 'transferFile', 'uploadLifecycle']) assert.ok(types.has(type), type);
+    for (const type of ['scanServer', 'transferFile', 'uploadLifecycle', 'pruneRecords'])
+      assert.ok(types.has(type), type);
   });
 
   it('cover every patched() ID in src/workflows', () => {

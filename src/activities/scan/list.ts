@@ -8,6 +8,7 @@ import { assertKeyNotReserved } from '../../lib/storage-policy';
 import { loadSftpTarget, openSftp } from '../sftp/connection';
 import { fileFilter, isStable } from './filter';
 import { loadRejected, rejectedFilesCounter, rejectedIdOf, rejectedRow, reviveRejected } from './rejected';
+import { createSeenRecorder } from './seen';
 import { walkRemote, type ListedFile } from './walk';
 import { Failure, nonRetryable } from '../../workflows/contract';
 
@@ -53,6 +54,8 @@ export function createListActivity({ config, db, log }: ActivityDeps) {
       newVersions: 0,
       pending: 0,
     };
+    const seen = createSeenRecorder(db, serverId, config.RETENTION_DAYS > 0);
+    let complete = true;
     const client = await openSftp(await loadSftpTarget(db, config.secretKey, serverId), log);
     try {
       const walk = walkRemote(client, {
@@ -60,7 +63,10 @@ export function createListActivity({ config, db, log }: ActivityDeps) {
         recursive: server.recursive,
         skipDirs: server.archiveDir ? [server.archiveDir] : [],
         beforeRead: () => ctx.cancellationSignal.throwIfAborted(),
-        onUnreadableDir: (dir, reason) => log.warn({ serverId, dir, reason }, 'subdirectory skipped'),
+        onUnreadableDir: (dir, reason) => {
+          complete = false;
+          log.warn({ serverId, dir, reason }, 'subdirectory skipped');
+        },
       });
       for await (const files of walk) {
         const now = Date.now();
@@ -88,8 +94,10 @@ export function createListActivity({ config, db, log }: ActivityDeps) {
           const { count } = await db.transfer.createMany({ data: refused, skipDuplicates: true });
           if (count) rejectedCounter.add(count, { server_id: serverId });
         }
+        await seen.seen([...rows, ...refused]);
         ctx.heartbeat(result);
       }
+      if (complete) await seen.complete();
     } finally {
       await client.end();
     }

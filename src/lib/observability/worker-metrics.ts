@@ -50,3 +50,11 @@ export const jobMetrics = {
     registers: [workerRegistry],
   }),
 };
+
+/** Rows the retention clean-up deleted (docs/retention.md), by table. */
+export const recordsPruned = new Counter({
+  name: 'ferry_records_pruned_total',
+  help: 'Rows of finished work the retention clean-up deleted, by table.',
+  labelNames: ['table'] as const,
+  registers: [workerRegistry],
+});

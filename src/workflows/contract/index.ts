@@ -8,6 +8,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 export { Failure, isFailureType, nonRetryable, NON_RETRYABLE_TYPES, type FailureType } from '../failures';
 export * from './events';
 export * from './exports';
+export * from './retention';
 export * from './search-attributes';
 
 /** Registered workflow type names (the functions exported by src/workflows/index.ts). */
@@ -23,6 +24,7 @@ export const WorkflowType = {
   exportArchive: 'exportArchive',
   exportStagingCleanup: 'exportStagingCleanup',
   exportBatch: 'exportBatch',
+  pruneRecords: 'pruneRecords',
 } as const;
 
 export const workflowIds = {
@@ -46,6 +48,8 @@ export const workflowIds = {
   eventAction: (eventWorkflowId: string, routeId: string): string => `${eventWorkflowId}-route-${routeId}`,
   /** Schedule that starts the workflows of stored events no API started (one per task queue). */
   eventSweep: (taskQueue: string): string => `ferry-event-sweep-${taskQueue}`,
+  /** Schedule (and its runs) that removes the rows of finished work older than RETENTION_DAYS (one per task queue). */
+  retention: (taskQueue: string): string => `ferry-retention-${taskQueue}`,
   /** One export workflow per export, ever; the export ID comes from the request (or its idempotency key). */
   export: (exportId: string): string => `ferry-export-${exportId}`,
   /** Removes a failed export's staged zip once its keep time is over. */

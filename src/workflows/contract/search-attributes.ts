@@ -37,7 +37,9 @@ export type FerryKindName =
   | 'export-cleanup'
   | 'batch'
   | 'event'
-  | 'event-forward';
+  | 'event-forward'
+  | 'event-sweep'
+  | 'retention';
 
 export interface FerryAttributes {
   kind: FerryKindName;
