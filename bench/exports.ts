@@ -84,21 +84,30 @@ async function seed(deps: TestDeps, prefix: string, count: number): Promise<void
   for (let i = 0; i < objects.length; i += 8) await putObjects(deps.s3, BUCKET, objects.slice(i, i + 8));
 }
 
-/** Seconds the deliver step of an export ran, from its workflow history. */
-async function deliverSeconds(deps: TestDeps, workflowId: string): Promise<number> {
+/**
+ * Seconds each activity of an export ran (its last attempt, started to
+ * completed), by activity type, from the workflow's history: where the time
+ * of an export goes.
+ */
+async function activitySeconds(deps: TestDeps, workflowId: string): Promise<Record<string, number>> {
   const history = await deps.temporal.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
-  const scheduled = events.find(
-    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverExportArchive',
-  );
-  const id = Number(scheduled?.eventId);
-  const started = events.find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === id);
-  const completed = events.find(
-    (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === id,
-  );
-  const ms = (e: typeof started) =>
+  const ms = (e: (typeof events)[number] | undefined) =>
     Number(e?.eventTime?.seconds ?? 0) * 1000 + (e?.eventTime?.nanos ?? 0) / 1e6;
-  return (ms(completed) - ms(started)) / 1000;
+  const seconds: Record<string, number> = {};
+  for (const scheduled of events.filter((e) => e.activityTaskScheduledEventAttributes)) {
+    const name = scheduled.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
+    const id = Number(scheduled.eventId);
+    const started = [...events]
+      .reverse()
+      .find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === id);
+    const completed = events.find(
+      (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === id,
+    );
+    if (started && completed)
+      seconds[name] = +((seconds[name] ?? 0) + (ms(completed) - ms(started)) / 1000).toFixed(2);
+  }
+  return seconds;
 }
 
 /** One export on a fresh worker process: wall time, delivery time, and the RSS the export added. */
@@ -142,7 +151,7 @@ async function ferryExport(
     if (row.status !== 'completed') throw new Error(`export ${row.status}: ${row.error}`);
     return {
       seconds,
-      deliverSeconds: await deliverSeconds(deps, res.body.jobId),
+      phases: await activitySeconds(deps, res.body.jobId),
       archiveBytes: Number(row.archiveSize),
       rssGrowthMiB: rssMiB(pid, 'VmHWM') - baseline,
       remotePath: row.remotePath ?? '',
@@ -232,13 +241,19 @@ async function main(): Promise<void> {
     );
     const large = await ferryExport(deps, api, server.id, `${tag}large/`, validator.url);
     console.log(
-      `ferry ${gib} GiB: ${large.seconds.toFixed(1)} s, delivery ${large.deliverSeconds.toFixed(1)} s, RSS growth ${large.rssGrowthMiB.toFixed(1)} MiB`,
+      `ferry ${gib} GiB: ${large.seconds.toFixed(1)} s, RSS growth ${large.rssGrowthMiB.toFixed(1)} MiB`,
     );
     const peer = peerPipeline(deps, `${tag}large/`);
     console.log(
       `peer: rclone copy ${peer.copy.toFixed(1)} s + zip -0 ${peer.zip.toFixed(1)} s + sftp put ${peer.put.toFixed(1)} s = ${peer.seconds.toFixed(1)} s`,
     );
-    const ferryMBs = large.archiveBytes / MiB / large.deliverSeconds;
+    const deliverS = large.phases.deliverExportArchive ?? NaN;
+    const ferryMBs = large.archiveBytes / MiB / deliverS;
+    console.log(
+      `ferry phases (s): ${Object.entries(large.phases)
+        .map(([name, s]) => `${name} ${s}`)
+        .join(', ')}`,
+    );
     const putMBs = peer.zipBytes / MiB / peer.put;
     console.log(`delivery: ferry ${ferryMBs.toFixed(1)} MiB/s, sftp put ${putMBs.toFixed(1)} MiB/s`);
     console.log(`ratio ferry/peer wall time: ${(large.seconds / peer.seconds).toFixed(2)}`);
@@ -260,6 +275,7 @@ async function main(): Promise<void> {
           sftpPut: +peer.put.toFixed(2),
         },
         ratioFerryToPeer: +(large.seconds / peer.seconds).toFixed(3),
+        ferryPhases: large.phases,
         deliveryMiBs: +ferryMBs.toFixed(1),
         sftpPutMiBs: +putMBs.toFixed(1),
         deliveryRatio: +(ferryMBs / putMBs).toFixed(3),
