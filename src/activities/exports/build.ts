@@ -2,6 +2,7 @@ import { Transform, type Readable } from 'node:stream';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { ZipFile } from 'yazl';
+import './zip-crc';
 import type { Db } from '../../lib/db';
 import { EntryReader, type ReadyEntry } from './entries';
 import { PartWriter, abortMultipart, openMultipart, partSizeFor } from './archive-parts';
