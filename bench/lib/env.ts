@@ -28,7 +28,12 @@ export const TEST_TOKEN = 'test-token';
 
 /** Configuration for tests: the services' addresses, the test database and bucket. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({
+  return loadConfig(testEnv(overrides));
+}
+
+/** The environment testConfig reads, for a Ferry process of a test's own (test/helpers/api-process.ts). */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
     ...servicesEnv,
     DATABASE_URL: servicesEnv.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ferry_test',
     API_TOKENS: TEST_TOKEN,
@@ -42,7 +47,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     FERRY_ALLOWED_BUCKETS: '*',
     SCAN_INTERVAL_MIN_SECONDS: '1',
     ...overrides,
-  });
+  };
 }
 
 export interface SftpAccount {

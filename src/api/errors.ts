@@ -1,13 +1,16 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   FerryError,
   NotFoundError,
   ServiceUnavailableError,
+  StorageFullError,
   TooManyRequestsError,
   ValidationError,
 } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import { RetryableFailure } from '../workflows/failures';
 
 /** Body shape of every error answer (a 4xx for anything wrong with the request); /openapi.json shows it. */
 export const errorBody = z.strictObject({
@@ -98,6 +101,12 @@ export function databaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+/** Object storage refused a write for want of space (lib/s3 classifies it): worth repeating later, not a 500. */
+function storageFull(err: unknown): FerryError | undefined {
+  const full = err instanceof ApplicationFailure && err.type === RetryableFailure.StorageFull;
+  return full ? new StorageFullError() : undefined;
+}
+
 export const notFoundRoute: RequestHandler = (req, _res, next) => {
   next(new NotFoundError('route', `${req.method} ${req.path}`));
 };
@@ -111,10 +120,14 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         : (clientErrorFromFramework(err) ??
           (databaseUnavailable(err)
             ? new ServiceUnavailableError('the database is unavailable; retry')
-            : unstorableText(err)));
+            : (unstorableText(err) ?? storageFull(err))));
     if (known instanceof ServiceUnavailableError) {
       log.warn({ err, method: req.method, path: req.path }, 'dependency unavailable');
       res.setHeader('retry-after', '1');
+    }
+    if (known instanceof StorageFullError) {
+      log.warn({ err, method: req.method, path: req.path }, 'object storage is full');
+      res.setHeader('retry-after', String(known.retryAfterSeconds));
     }
     if (known) {
       const body: ErrorBody = { error: { code: known.code, message: known.message } };

@@ -67,3 +67,12 @@ export class ServiceUnavailableError extends FerryError {
     super('unavailable', 503, message);
   }
 }
+
+/** Object storage has no room for the request's bytes; `retryAfterSeconds` says when to try again. */
+export class StorageFullError extends FerryError {
+  override readonly name = 'StorageFullError';
+  readonly retryAfterSeconds = 30;
+  constructor(message = 'object storage is full; send the request again once space is freed') {
+    super('storage_full', 507, message);
+  }
+}

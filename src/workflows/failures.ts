@@ -111,3 +111,21 @@ export function isFailureType(type: string | undefined | null): type is FailureT
 export function nonRetryable(type: FailureType, message: string, cause?: Error): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true, cause });
 }
+
+/**
+ * Failures that retrying (with backoff) can fix once something outside Ferry
+ * changes, typed so that whoever looks (a running transfer's `error`, the
+ * pending activity's last failure in `temporal workflow describe`) sees what
+ * is wrong rather than a bare SDK error. Never in a non-retryable list.
+ */
+export const RetryableFailure = {
+  /** Object storage is out of space (MinIO's XMinioStorageFull, any HTTP 507) or over a bucket quota. */
+  StorageFull: 'StorageFull',
+} as const;
+
+export type RetryableFailureType = (typeof RetryableFailure)[keyof typeof RetryableFailure];
+
+/** A failure of a known kind that the activity's retry policy retries. */
+export function retryable(type: RetryableFailureType, message: string, cause?: Error): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: false, cause });
+}

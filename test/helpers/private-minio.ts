@@ -6,11 +6,13 @@ import { freePort, startProcess } from './processes';
 import { waitFor } from './wait';
 
 /**
- * A MinIO of the test's own, for tests that stop object storage: the shared
- * one on 9000 serves every other test and must never go down.
+ * A MinIO of the test's own, for tests that stop object storage or fill it:
+ * the shared one serves every other test and must never go down. Its data is
+ * in a temporary directory it removes, or in `dataDir` (a small filesystem the
+ * test mounted, say), which it leaves to the test.
  */
-export async function startPrivateMinio(extraEnv: Record<string, string> = {}) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'ferry-minio-'));
+export async function startPrivateMinio(extraEnv: Record<string, string> = {}, given?: { dataDir: string }) {
+  const dataDir = given?.dataDir ?? mkdtempSync(path.join(tmpdir(), 'ferry-minio-'));
   const port = await freePort();
   const consolePort = await freePort();
   const env = {
@@ -55,7 +57,7 @@ export async function startPrivateMinio(extraEnv: Record<string, string> = {}) {
     },
     async destroy(): Promise<void> {
       await proc.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!given) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

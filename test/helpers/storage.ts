@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { TestDeps } from './deps';
 
 /** SHA-256 and size of an object's content, streamed back from storage (the test bucket unless named). */
@@ -27,4 +27,21 @@ export async function openMultipartUploads(
 ): Promise<string[]> {
   const out = await deps.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
   return (out.Uploads ?? []).filter((u) => u.Key === key).map((u) => u.UploadId ?? '');
+}
+
+/**
+ * Every object key and every open multipart upload (as `key uploadId`) in a
+ * bucket, for tests whose MinIO holds nothing but their own work (first
+ * 1,000 of each: such a test stores a handful).
+ */
+export async function bucketContents(
+  deps: TestDeps,
+  bucket: string = deps.config.FERRY_BUCKET,
+): Promise<{ objects: string[]; uploads: string[] }> {
+  const objects = await deps.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  const uploads = await deps.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  return {
+    objects: (objects.Contents ?? []).map((o) => o.Key ?? '').sort(),
+    uploads: (uploads.Uploads ?? []).map((u) => `${u.Key} ${u.UploadId}`),
+  };
 }

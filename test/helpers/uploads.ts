@@ -162,6 +162,20 @@ export async function startUploadsApi(deps: TestDeps): Promise<UploadsApi> {
   return api;
 }
 
+/** Who (worker identity) completed each `assembleUploadParts` batch of an upload's job, from its workflow history. */
+export async function batchCompletions(deps: TestDeps, jobId: string): Promise<string[]> {
+  const events = (await deps.temporal.workflow.getHandle(jobId).fetchHistory()).events ?? [];
+  const parts = new Set(
+    events
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'assembleUploadParts')
+      .map((e) => String(e.eventId)),
+  );
+  return events
+    .map((e) => e.activityTaskCompletedEventAttributes)
+    .filter((a) => a && parts.has(String(a.scheduledEventId)))
+    .map((a) => a?.identity ?? '');
+}
+
 /** `count` chunks of `size` random bytes (random content makes a misplaced byte visible). */
 export function chunksOf(count: number, size: number): Buffer[] {
   return Array.from({ length: count }, () => randomBytes(size));

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { workflowIds } from '../../src/workflows/contract';
 import { startTestApi, type TestApi } from '../helpers/api-client';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
-import { servicesEnv, TEST_TOKEN } from '../helpers/env';
+import { startApiProcess } from '../helpers/api-process';
+import { TEST_TOKEN } from '../helpers/env';
 import {
   createRoute,
   deleteRoutes,
@@ -18,8 +18,7 @@ import {
   type EventAnswer,
   type RouteAnswer,
 } from '../helpers/events';
-import { repoRoot } from '../helpers/paths';
-import { freePort, startProcess } from '../helpers/processes';
+import { freePort } from '../helpers/processes';
 import { terminateOpenWorkflows } from '../helpers/servers';
 import { waitFor } from '../helpers/wait';
 import { withWorker } from '../helpers/worker';
@@ -88,23 +87,15 @@ describe('the events outbox', () => {
 
   /** The real API (src/api/main.ts) in a process of its own, which never starts event workflows. */
   async function startStoringApi() {
-    const port = await freePort();
-    const proc = startProcess(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/api/main.ts')], {
-      ...process.env,
-      ...servicesEnv,
-      DATABASE_URL: deps.config.DATABASE_URL,
-      API_TOKENS: TEST_TOKEN,
-      API_PORT: String(port),
-      FERRY_BUCKET: deps.config.FERRY_BUCKET,
-      FERRY_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      EVENTS_DISPATCH_CONCURRENCY: '0',
-      EVENTS_SWEEP_SECONDS: '1',
-      LOG_LEVEL: 'warn',
-    });
-    const url = `http://127.0.0.1:${port}`;
-    await waitFor('the API process', async () => (await fetch(`${url}/healthz`)).ok, { timeoutMs: 120_000 });
-    return { proc, url };
+    return await startApiProcess(
+      {
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        EVENTS_DISPATCH_CONCURRENCY: '0',
+        EVENTS_SWEEP_SECONDS: '1',
+        LOG_LEVEL: 'warn',
+      },
+      await freePort(),
+    );
   }
 
   it('handles an event stored by an API killed before starting its workflow once, received → running → completed', async () => {

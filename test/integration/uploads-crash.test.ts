@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
-import { chunksOf, sha256, assertNoStagedLeft, startUploadsApi, type UploadsApi } from '../helpers/uploads';
+import {
+  assertNoStagedLeft,
+  batchCompletions,
+  chunksOf,
+  sha256,
+  startUploadsApi,
+  type UploadsApi,
+} from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { taskQueueFor } from '../helpers/workflows';
@@ -30,20 +37,6 @@ describe('uploads: a worker killed during assembly', () => {
     await deps.close();
   });
 
-  /** Who (worker identity) completed each `assembleUploadParts` batch, from the workflow history. */
-  async function batchCompletions(jobId: string): Promise<string[]> {
-    const events = (await deps.temporal.workflow.getHandle(jobId).fetchHistory()).events ?? [];
-    const parts = new Set(
-      events
-        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'assembleUploadParts')
-        .map((e) => String(e.eventId)),
-    );
-    return events
-      .map((e) => e.activityTaskCompletedEventAttributes)
-      .filter((a) => a && parts.has(String(a.scheduledEventId)))
-      .map((a) => a?.identity ?? '');
-  }
-
   it('resumes on another worker after SIGKILL: finished batches are not redone and the object is exact', async () => {
     const first = await spawnWorker();
     // 4 MiB chunks are coalesced (streamed through the worker) into 16 parts, one batch each,
@@ -53,7 +46,7 @@ describe('uploads: a worker killed during assembly', () => {
     const { id, jobId } = await api.send({ filename: 'crash.bin', sha256: sha256(whole) }, chunks);
 
     // The history is kept by the Temporal server: watching it does not wait on the busy worker.
-    await waitFor('a batch to complete', async () => (await batchCompletions(jobId)).length >= 1, {
+    await waitFor('a batch to complete', async () => (await batchCompletions(deps, jobId)).length >= 1, {
       intervalMs: 20,
     });
     first.child.kill('SIGKILL');
@@ -61,7 +54,7 @@ describe('uploads: a worker killed during assembly', () => {
     const atKill = await deps.db.upload.findUniqueOrThrow({ where: { id } });
     assert.equal(atKill.status, 'processing', 'the kill came mid-assembly');
     assert.ok(atKill.multipartUploadId, 'its multipart upload is open');
-    const doneAtKill = (await batchCompletions(jobId)).length;
+    const doneAtKill = (await batchCompletions(deps, jobId)).length;
     assert.ok(doneAtKill < 16, `${doneAtKill} of 16 batches were done at the kill`);
 
     const second = await spawnWorker();
@@ -71,7 +64,7 @@ describe('uploads: a worker killed during assembly', () => {
     await assertNoStagedLeft(deps, id);
 
     // Every batch completed exactly once: those done before the kill were not redone.
-    const completedBy = await batchCompletions(jobId);
+    const completedBy = await batchCompletions(deps, jobId);
     assert.equal(completedBy.length, 16, 'each of the 16 batches completed once');
     const byFirst = completedBy.filter((who) => who.startsWith(`${first.child.pid}@`)).length;
     const bySecond = completedBy.filter((who) => who.startsWith(`${second.child.pid}@`)).length;

@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { type AfterTransferAction, Prisma } from '../../generated/prisma/client';
 import { Failure, nonRetryable, type TransferInput } from '../../workflows/contract';
+import type { Logger } from '../../lib/logger';
 import type { ActivityDeps } from '../deps';
 import { rawSftp, sftpTargetOf } from '../sftp/connection';
 import { SftpPool } from '../sftp/pool';
@@ -33,6 +35,24 @@ export function createTransferActivities(deps: ActivityDeps) {
       throw nonRetryable(Failure.InvalidTransfer, `transfer ${transferId} does not exist`);
     }
     return row;
+  }
+
+  /**
+   * A failure the retry policy retries (storage full, storage or the SFTP
+   * server away) is written on the row, which stays `running`, so that the
+   * API shows why the transfer is not moving until the next attempt starts
+   * (and clears it) or the last one fails it.
+   */
+  async function showRetriedFailure(transferId: string, ctx: Context, err: unknown, log: Logger) {
+    if ((err instanceof ApplicationFailure && err.nonRetryable) || ctx.cancellationSignal.aborted) return;
+    const reason = err instanceof Error ? err.message : String(err);
+    log.warn({ err, attempt: ctx.info.attempt }, 'transfer attempt failed; retried with backoff');
+    await db.transfer
+      .updateMany({
+        where: { id: transferId, status: 'running' },
+        data: { error: `attempt ${ctx.info.attempt} failed, retried with backoff: ${reason}` },
+      })
+      .catch((dbErr: unknown) => log.warn({ err: dbErr }, 'could not record the failed attempt on the row'));
   }
 
   return {
@@ -71,9 +91,12 @@ export function createTransferActivities(deps: ActivityDeps) {
         };
       }
       const target = sftpTargetOf(row.server, config.secretKey);
-      const result = await sftpPool.use(target, (client) =>
-        new TransferRun(deps, ctx, row, log).execute(rawSftp(client)),
-      );
+      const result = await sftpPool
+        .use(target, (client) => new TransferRun(deps, ctx, row, log).execute(rawSftp(client)))
+        .catch(async (err: unknown) => {
+          await showRetriedFailure(transferId, ctx, err, log);
+          throw err;
+        });
       return {
         ...result,
         size: Number(row.size),

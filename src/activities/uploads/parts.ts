@@ -46,8 +46,20 @@ export function createPartsActivities({ db, s3, config }: ActivityDeps) {
 
   async function coalescePart(t: Target, part: PlannedPart, signal: AbortSignal): Promise<number> {
     let streamed = 0;
+    let readFailure: Error | undefined;
     const body = Readable.from(segmentBytes(part.segments, (n) => (streamed += n), signal));
-    await uploadPartStream(s3, t.ref, t.uploadId, part, body, signal);
+    // A staged chunk that cannot be read (storage went away) fails the body even when the
+    // upload has already failed and stopped reading it: an 'error' event with no listener
+    // would take the whole worker down.
+    body.on('error', (err) => (readFailure ??= err));
+    try {
+      await uploadPartStream(s3, t.ref, t.uploadId, part, body, signal);
+    } catch (err) {
+      throw readFailure ?? err;
+    } finally {
+      body.destroy();
+    }
+    if (readFailure) throw readFailure;
     if (streamed !== part.size)
       throw new Error(`part ${part.partNumber}: streamed ${streamed} of ${part.size} bytes`);
     return streamed;

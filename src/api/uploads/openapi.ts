@@ -74,6 +74,7 @@ export const uploadOperations: Operation[] = [
       409: 'The upload takes no more chunks, or this index holds other content.',
       411: 'No Content-Length.',
       413: 'The chunk is larger than the upload takes.',
+      507: 'Object storage is full: nothing was recorded; send the chunk again later (`Retry-After`).',
     },
   },
   {

@@ -1,4 +1,4 @@
-import { Failure, nonRetryable } from '../../workflows/failures';
+import { Failure, nonRetryable, retryable, RetryableFailure } from '../../workflows/failures';
 
 /**
  * S3 error shapes, recognised in one place: small guards over the SDK's
@@ -8,6 +8,8 @@ import { Failure, nonRetryable } from '../../workflows/failures';
 interface S3ErrorShape {
   name?: string;
   message?: string;
+  /** From the error's XML body, where the store names it (MinIO does). */
+  BucketName?: string;
   $metadata?: { httpStatusCode?: number };
 }
 
@@ -38,6 +40,22 @@ export function isChecksumRejection(err: unknown): boolean {
   return name === 'XAmzContentChecksumMismatch' || name === 'BadDigest' || name === 'InvalidDigest';
 }
 
+/** Out of space: MinIO's drive threshold, and its bucket quota (a 400). */
+const storageFullErrors = new Set(['XMinioStorageFull', 'XMinioAdminBucketQuotaExceeded']);
+
+/**
+ * Object storage refused a write for want of space: HTTP 507 Insufficient
+ * Storage whatever its name, or the drive filling up between MinIO's check of
+ * its free space (cached for a second) and the write, which MinIO answers as
+ * a 500 InternalError whose cause is ENOSPC.
+ */
+export function isStorageFull(err: unknown): boolean {
+  const e = shape(err);
+  if (e?.name !== undefined && storageFullErrors.has(e.name)) return true;
+  if (e?.name === 'InternalError' && /no space left on device/i.test(e.message ?? '')) return true;
+  return e?.$metadata?.httpStatusCode === 507;
+}
+
 /** S3 error names that mean "fix the configuration", not "try again". */
 const permanentS3Errors = new Set([
   'NoSuchBucket',
@@ -58,15 +76,24 @@ const permanentS3Errors = new Set([
 const permanentS3Statuses = new Set([403, 501]);
 
 /**
- * Turns permanent S3 refusals into non-retryable `StorageRejected` failures;
- * any other error comes back as it was (network, 5xx, NoSuchUpload...), so
- * the guards above still recognise it.
+ * Turns permanent S3 refusals into non-retryable `StorageRejected` failures,
+ * and a full store into a retryable `StorageFull` one that says so (the SDK
+ * does not retry a 507; the activity's policy does, with backoff, until space
+ * is freed). Any other error comes back as it was (network, 5xx,
+ * NoSuchUpload...), so the guards above still recognise it.
  */
 export function classifyS3Error(err: unknown, what: string): Error {
   const e = shape(err);
   const status = e?.$metadata?.httpStatusCode;
+  const detail = e?.name && e.name !== 'Unknown' ? `${e.name}: ${e.message}` : `HTTP ${status}`;
+  if (isStorageFull(err)) {
+    const bucket = e?.BucketName ? ` (bucket ${e.BucketName})` : '';
+    return retryable(
+      RetryableFailure.StorageFull,
+      `${what}: object storage is full${bucket}: ${detail}; retried with backoff until space is freed`,
+    );
+  }
   if ((e?.name && permanentS3Errors.has(e.name)) || (status && permanentS3Statuses.has(status))) {
-    const detail = e?.name && e.name !== 'Unknown' ? `${e.name}: ${e.message}` : `HTTP ${status}`;
     return nonRetryable(Failure.StorageRejected, `${what}: object storage refused: ${detail}`);
   }
   return err instanceof Error ? err : new Error(String(err));

@@ -1,7 +1,8 @@
 /**
  * Ferry's one S3 module, used by every activity and the API: the client,
  * object and multipart operations, and one classification of S3 errors
- * (permanent refusals become non-retryable `StorageRejected` failures).
+ * (permanent refusals become non-retryable `StorageRejected` failures, a full
+ * store a retryable `StorageFull` one).
  */
 export { createS3 } from './client';
 export {
@@ -11,6 +12,7 @@ export {
   isNotImplemented,
   isPreconditionFailed,
   isS3NotFound,
+  isStorageFull,
   storageRequest,
 } from './errors';
 export * from './multipart';

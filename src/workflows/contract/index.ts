@@ -5,7 +5,16 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
-export { Failure, isFailureType, nonRetryable, NON_RETRYABLE_TYPES, type FailureType } from '../failures';
+export {
+  Failure,
+  isFailureType,
+  nonRetryable,
+  NON_RETRYABLE_TYPES,
+  retryable,
+  RetryableFailure,
+  type FailureType,
+  type RetryableFailureType,
+} from '../failures';
 export * from './events';
 export * from './exports';
 export * from './retention';
