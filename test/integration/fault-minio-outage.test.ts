@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { startTestApi } from '../helpers/api-client';
+import {
+  exportDir,
+  getExport,
+  putObjects,
+  removeExportDirs,
+  settledExport,
+  unzipTestOk,
+} from '../helpers/exports';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
@@ -44,7 +55,7 @@ async function retrying(handle: WorkflowHandle): Promise<boolean> {
  * throughout. Both jobs must end `completed` with the right bytes, leaving no
  * multipart upload, staged chunk or stray object behind.
  */
-describe('fault: MinIO stopped for 60 s during a transfer and an assembly', () => {
+describe('fault: MinIO stopped for 60 s during a transfer and an assembly (and during an export build)', () => {
   const taskQueue = taskQueueFor('fault minio outage');
   let minio: Awaited<ReturnType<typeof startPrivateMinio>> | undefined;
   let deps: TestDeps | undefined;
@@ -181,5 +192,52 @@ describe('fault: MinIO stopped for 60 s during a transfer and an assembly', () =
     assert.ok(attempts.length >= 2 && last, 'a later attempt finished the file');
     assert.ok(last.startOffset > 0n, 'the later attempt resumed instead of starting over');
     assert.equal((await batchCompletions(d, jobId)).length, 8, 'each batch completed once');
+  });
+
+  it('an export whose build loses storage mid-object builds again once it is back, and the worker lives', async () => {
+    const d = deps as TestDeps;
+    const storage = minio as NonNullable<typeof minio>;
+    const api = await startTestApi(d);
+    try {
+      const prefix = `outage-export-${randomUUID().slice(0, 8)}/`;
+      const objects = Array.from({ length: 12 }, (_, i) => ({
+        key: `${prefix}part-${i}.bin`,
+        body: randomBytes(16 * MiB),
+      }));
+      await putObjects(d.s3, d.config.FERRY_BUCKET, objects);
+      const server = await createTestServer(d);
+      const target = exportDir();
+      const started = await api.call<{ exportId: string }>('POST', '/v1/exports', {
+        json: {
+          sources: { bucket: d.config.FERRY_BUCKET, prefix },
+          layout: 'flatten',
+          archiveName: 'outage.zip',
+          compression: 'store',
+          target: { serverId: server.id, directory: target.relative },
+        },
+      });
+      assert.equal(started.status, 202, started.text);
+      const { exportId } = started.body;
+      await waitFor(
+        'the build to be streaming',
+        async () => {
+          const e = await getExport(api, exportId);
+          return e.phase === 'building' && (e.progress?.bytesDone ?? 0) > 0;
+        },
+        { timeoutMs: 60_000, intervalMs: 20 },
+      );
+      await storage.stop();
+      await sleep(10_000);
+      await storage.restart();
+
+      const done = await unlessWorkerDies(settledExport(api, exportId, 300_000));
+      assert.equal(done.status, 'completed', `export ended ${done.status}: ${done.error}`);
+      assert.equal(done.entries, objects.length);
+      const file = path.join(target.local, 'outage.zip');
+      assert.ok(await unzipTestOk(file), 'the delivered archive is whole');
+    } finally {
+      removeExportDirs();
+      await api.close();
+    }
   });
 });

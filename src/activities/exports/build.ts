@@ -58,6 +58,9 @@ function feedZip(
               },
             });
             body.on('error', (err) => counter.destroy(err));
+            // yazl pipes the stream on without listening for its errors: an S3 read
+            // failing mid-object must fail the build, not crash the worker.
+            counter.on('error', fail);
             cb(null, body.pipe(counter));
             return entries.next().then((following) => (following ? add(following) : zip.end()));
           })
