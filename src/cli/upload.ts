@@ -31,7 +31,11 @@ export interface UploadReport {
   assembly: Record<string, number> | null;
 }
 
-const ATTEMPTS = 5;
+/**
+ * Tries of one chunk, waiting 0.5 s, 1 s, 2 s … at most 10 s between them:
+ * about 35 s in all, which rides out an API process restarting.
+ */
+const ATTEMPTS = 8;
 /** The API's limit (one S3 part at most per chunk, S3 allows 10,000). */
 const MAX_CHUNKS = 10_000;
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired']);
@@ -95,7 +99,7 @@ async function sendChunks(
         bar.add(-counted);
         const retryable = !(err instanceof ApiError) || err.retryable;
         if (!retryable || attempt === ATTEMPTS) throw err;
-        await sleep(500 * 2 ** (attempt - 1));
+        await sleep(Math.min(500 * 2 ** (attempt - 1), 10_000));
       }
     }
   }
