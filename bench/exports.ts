@@ -29,9 +29,15 @@ import { createTestServer, removeTestFiles } from './lib/ingest-fixtures';
 import { waitFor } from './lib/wait';
 import { startWorkerProcess } from './lib/worker-process';
 import { repoRoot } from './lib/paths';
+import type { Server } from '../src/generated/prisma/client';
+import { openTemp } from '../src/activities/exports/remote-files';
+import { openSftp, rawSftp, sftpTargetOf } from '../src/activities/sftp/connection';
+import { PipelinedWriter } from '../src/activities/sftp/pipelined-writer';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'ferry-bench';
+/** The worker's SFTP WRITE size (src/activities/exports/index.ts). */
+const WRITE_BYTES = 255 * 1024;
 const OBJECT = 16 * MiB;
 
 function prepareBenchServices(): void {
@@ -108,6 +114,33 @@ async function activitySeconds(deps: TestDeps, workflowId: string): Promise<Reco
       seconds[name] = +((seconds[name] ?? 0) + (ms(completed) - ms(started)) / 1000).toFixed(2);
   }
   return seconds;
+}
+
+/**
+ * The floor under delivery: the same pipelined SFTP writes (ssh2, the same
+ * request size and number in flight as the worker uses) of `bytes` from
+ * memory, with no S3 read behind them, to the same server.
+ */
+async function sshWriteFloor(deps: TestDeps, server: Server, bytes: number): Promise<number> {
+  const client = await openSftp(sftpTargetOf(server, deps.config.secretKey));
+  try {
+    const sftp = rawSftp(client);
+    const remote = `.ssh-floor-${randomUUID().slice(0, 8)}`;
+    const handle = await openTemp(sftp, remote, false);
+    const concurrency = Math.max(4, Math.floor((deps.config.EXPORT_MEMORY_MIB * MiB) / 8 / WRITE_BYTES));
+    const writer = new PipelinedWriter(sftp, handle, 0, concurrency);
+    const block = randomBytes(WRITE_BYTES);
+    const started = performance.now();
+    for (let offset = 0; offset < bytes; offset += WRITE_BYTES) await writer.write(block, offset);
+    await writer.drain();
+    const seconds = (performance.now() - started) / 1000;
+    writer.stop();
+    await new Promise<void>((resolve) => sftp.close(handle, () => resolve()));
+    await new Promise<void>((resolve) => sftp.unlink(remote, () => resolve()));
+    return bytes / MiB / seconds;
+  } finally {
+    await client.end();
+  }
 }
 
 /** One export on a fresh worker process: wall time, delivery time, and the RSS the export added. */
@@ -256,6 +289,8 @@ async function main(): Promise<void> {
     );
     const putMBs = peer.zipBytes / MiB / peer.put;
     console.log(`delivery: ferry ${ferryMBs.toFixed(1)} MiB/s, sftp put ${putMBs.toFixed(1)} MiB/s`);
+    const floorMBs = await sshWriteFloor(deps, server, large.archiveBytes);
+    console.log(`ssh2 write floor (memory → SFTP, no S3): ${floorMBs.toFixed(1)} MiB/s`);
     console.log(`ratio ferry/peer wall time: ${(large.seconds / peer.seconds).toFixed(2)}`);
     const { EXPORTS_PER_WORKER: perWorker, EXPORT_MEMORY_MIB: perExport } = deps.config;
     console.log(
@@ -279,6 +314,7 @@ async function main(): Promise<void> {
         deliveryMiBs: +ferryMBs.toFixed(1),
         sftpPutMiBs: +putMBs.toFixed(1),
         deliveryRatio: +(ferryMBs / putMBs).toFixed(3),
+        sshWriteFloorMiBs: +floorMBs.toFixed(1),
         rssGrowthMiB100: +small.rssGrowthMiB.toFixed(1),
         rssGrowthMiB1G: +large.rssGrowthMiB.toFixed(1),
         rssGrowthDiffMiB: +(large.rssGrowthMiB - small.rssGrowthMiB).toFixed(1),
