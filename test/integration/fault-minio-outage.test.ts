@@ -35,7 +35,11 @@ import {
   type UploadsApi,
 } from '../helpers/uploads';
 import { waitFor } from '../helpers/wait';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import {
+  startWorkerProcess,
+  unlessWorkerDies as unlessDies,
+  type WorkerProcess,
+} from '../helpers/worker-process';
 import { taskQueueFor } from '../helpers/workflows';
 import { MiB } from '../../src/lib/units';
 
@@ -61,9 +65,8 @@ describe('fault: MinIO stopped for 60 s during a transfer and an assembly (and d
   let deps: TestDeps | undefined;
   let api: UploadsApi | undefined;
   let worker: WorkerProcess | undefined;
-  /** Rejects, with what it printed, should the worker die: it must ride the outage out. */
-  let workerDied: Promise<never>;
-  const unlessWorkerDies = <T>(p: Promise<T>): Promise<T> => Promise.race([p, workerDied]);
+  /** Fails, with what it printed, should the worker die: it must ride the outage out. */
+  const unlessWorkerDies = <T>(p: Promise<T>): Promise<T> => unlessDies(worker as WorkerProcess, p);
 
   before(async () => {
     minio = await startPrivateMinio();
@@ -78,12 +81,7 @@ describe('fault: MinIO stopped for 60 s during a transfer and an assembly (and d
     };
     deps = await createTestDeps(overrides);
     api = await startUploadsApi(deps);
-    const w = await startWorkerProcess(taskQueue, overrides);
-    worker = w;
-    workerDied = w.exited.then((code) => {
-      throw new Error(`the worker exited (${code}):\n${w.output()}`);
-    });
-    workerDied.catch(() => undefined);
+    worker = await startWorkerProcess(taskQueue, overrides);
   });
   after(async () => {
     try {
