@@ -6,7 +6,8 @@
  * connections) repeat, for 60 s: create an upload, send its one 1 KiB chunk,
  * read the upload, list the servers, read one server. Prints requests/s, the
  * p50/p99 latency, errors (connection errors, timeouts and non-2xx answers by
- * class) and the API's RSS before and after. Last line: one JSON object.
+ * class) and the API's RSS before and after; then the same load again and
+ * the RSS after it (a leak grows again, warm-up does not). Last line: one JSON object.
  *   BENCH_LOAD_SECONDS (default 60)  BENCH_LOAD_CONNECTIONS (default 200)
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -81,49 +82,55 @@ async function main(): Promise<void> {
     const pid = api.child.pid as number;
     const rssBefore = rssMiB(pid);
 
-    const result = await autocannon({
-      url: base,
-      connections: CONNECTIONS,
-      duration: SECONDS,
-      headers,
-      requests: [
-        {
-          method: 'POST',
-          path: '/v1/uploads',
-          body: JSON.stringify({ filename: 'load.bin', size: chunk.length }),
-          onResponse: (status, body, context: Context) => {
-            context.uploadId =
-              status === 201 ? (JSON.parse(body) as { uploadId: string }).uploadId : undefined;
+    const round = () =>
+      autocannon({
+        url: base,
+        connections: CONNECTIONS,
+        duration: SECONDS,
+        headers,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/uploads',
+            body: JSON.stringify({ filename: 'load.bin', size: chunk.length }),
+            onResponse: (status, body, context: Context) => {
+              context.uploadId =
+                status === 201 ? (JSON.parse(body) as { uploadId: string }).uploadId : undefined;
+            },
           },
-        },
-        {
-          method: 'PUT',
-          // A falsy request (the create failed) starts the sequence again.
-          setupRequest: (req, context: Context) =>
-            context.uploadId
-              ? {
-                  ...req,
-                  path: `/v1/uploads/${context.uploadId}/chunks/0`,
-                  headers: {
-                    ...headers,
-                    'content-type': 'application/octet-stream',
-                    'x-chunk-sha256': chunkSha256,
-                  },
-                  body: chunk,
-                }
-              : (undefined as unknown as autocannon.Request),
-        },
-        {
-          method: 'GET',
-          setupRequest: (req, context: Context) => ({ ...req, path: `/v1/uploads/${context.uploadId}` }),
-        },
-        { method: 'GET', path: '/v1/servers' },
-        { method: 'GET', path: `/v1/servers/${serverId}` },
-      ],
-    });
+          {
+            method: 'PUT',
+            // A falsy request (the create failed) starts the sequence again.
+            setupRequest: (req, context: Context) =>
+              context.uploadId
+                ? {
+                    ...req,
+                    path: `/v1/uploads/${context.uploadId}/chunks/0`,
+                    headers: {
+                      ...headers,
+                      'content-type': 'application/octet-stream',
+                      'x-chunk-sha256': chunkSha256,
+                    },
+                    body: chunk,
+                  }
+                : (undefined as unknown as autocannon.Request),
+          },
+          {
+            method: 'GET',
+            setupRequest: (req, context: Context) => ({ ...req, path: `/v1/uploads/${context.uploadId}` }),
+          },
+          { method: 'GET', path: '/v1/servers' },
+          { method: 'GET', path: `/v1/servers/${serverId}` },
+        ],
+      });
+    const result = await round();
     // What stays once the load is gone: let the event loop drain, then read.
     await new Promise((r) => setTimeout(r, 2_000));
     const rssAfter = rssMiB(pid);
+    // The same load again: growth that does not repeat is warm-up (heap sizing, pools, compiled code), not a leak.
+    const second = await round();
+    await new Promise((r) => setTimeout(r, 2_000));
+    const rssAfterSecond = rssMiB(pid);
 
     const figures = {
       bench: 'load',
@@ -141,18 +148,23 @@ async function main(): Promise<void> {
       apiRssBeforeMiB: rssBefore,
       apiRssAfterMiB: rssAfter,
       apiRssGrowthMiB: +(rssAfter - rssBefore).toFixed(1),
+      secondRoundRequestsPerS: second.requests.average,
+      secondRoundP99Ms: second.latency.p99,
+      secondRound5xx: second['5xx'],
+      apiRssAfterSecondMiB: rssAfterSecond,
+      apiRssGrowthSecondRoundMiB: +(rssAfterSecond - rssAfter).toFixed(1),
     };
     console.log(
       [
         `load: ${CONNECTIONS} clients for ${SECONDS} s on the uploads and servers APIs`,
         `  requests/s ${figures.requestsPerS}, latency p50 ${figures.latencyP50Ms} ms, p99 ${figures.latencyP99Ms} ms`,
         `  errors ${figures.errors} (timeouts ${figures.timeouts}), 4xx ${figures.status4xx}, 5xx ${figures.status5xx}`,
-        `  API RSS ${rssBefore} → ${rssAfter} MiB`,
+        `  API RSS ${rssBefore} → ${rssAfter} MiB; after the same load again ${rssAfterSecond} MiB`,
       ].join('\n'),
     );
     console.log(JSON.stringify(figures));
     // A 5xx under load is a defect, not a figure.
-    if (figures.requests < 1 || figures.status5xx > 0) process.exitCode = 1;
+    if (figures.requests < 1 || figures.status5xx > 0 || figures.secondRound5xx > 0) process.exitCode = 1;
   } finally {
     await api.stop();
     await temporal.stop();
