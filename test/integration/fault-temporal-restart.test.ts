@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import type { Server } from '../../src/generated/prisma/client';
 import { MiB } from '../../src/lib/units';
+import { workflowIds } from '../../src/workflows/contract';
 import { startTestApi, type TestApi } from '../helpers/api-client';
 import { createTestDeps, type TestDeps } from '../helpers/deps';
 import {
@@ -169,8 +170,27 @@ describe('faults: the Temporal server killed and restarted', () => {
     assert.equal(uploadAtKill.status, 'processing', 'the kill came mid-assembly');
     assert.equal(exportAtKill.status, 'running', 'the kill came mid-export');
 
+    // A request that needs Temporal while it is down: a 503 with the error shape (or, should the
+    // client's own retries outlast the outage, the upload), never a 500.
+    const duringOutage = api.call<{ uploadId?: string; error?: { code: string } }>('POST', '/v1/uploads', {
+      json: { filename: 'while-temporal-is-down.bin' },
+    });
     await sleep(OUTAGE_MS);
     await temporal.restart();
+    const answered = await duringOutage;
+    // Accepted after all (the client's retries outlasted the outage): that upload is not part of the test.
+    let stray = '';
+    if (answered.status === 201 && answered.body.uploadId) {
+      stray = ` AND WorkflowId != '${workflowIds.upload(answered.body.uploadId)}'`;
+      await api.call('DELETE', `/v1/uploads/${answered.body.uploadId}`);
+    }
+    t.diagnostic(`POST /v1/uploads while Temporal was down: ${answered.status}`);
+    assert.ok([201, 503].includes(answered.status), `answered ${answered.status}: ${answered.text}`);
+    if (answered.status === 503) {
+      assert.equal(answered.body.error?.code, 'unavailable');
+      const left = await deps.db.upload.count({ where: { filename: 'while-temporal-is-down.bin' } });
+      assert.equal(left, 0, 'a refused upload leaves no row');
+    }
 
     // Everything finishes.
     const upload = await alive(
@@ -238,7 +258,7 @@ describe('faults: the Temporal server killed and restarted', () => {
       'every workflow to be closed',
       async () => {
         const running = await deps.temporal.workflow.count(
-          `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
+          `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'${stray}`,
         );
         return running.count === 0 ? running : undefined;
       },
@@ -247,7 +267,7 @@ describe('faults: the Temporal server killed and restarted', () => {
     assert.equal(openOrFailed.count, 0);
     const notCompleted = [];
     for await (const w of deps.temporal.workflow.list({
-      query: `TaskQueue = '${taskQueue}' AND ExecutionStatus != 'Completed'`,
+      query: `TaskQueue = '${taskQueue}' AND ExecutionStatus != 'Completed'${stray}`,
     })) {
       notCompleted.push(`${w.workflowId}: ${w.status.name}`);
     }
