@@ -18,7 +18,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { migrate } from '../src/db/migrate';
+import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import { createDb, type Db } from '../src/lib/db';
+import { workflowIds } from '../src/workflows/contract';
 import { measureTemporalFloor } from './floor/measure';
 import { createTestDeps } from './lib/deps';
 import { localServicesEnv, pollUntil, runEntry, unusedPort } from './lib/events-harness';
@@ -265,6 +267,29 @@ async function main(): Promise<void> {
     await Promise.all([api.stop(), worker.stop()]);
     receiver.close();
     await db.$disconnect();
+    await removeHousekeepingSchedules();
+  }
+}
+
+/**
+ * The real API and worker set the event sweep's and retention's schedules on
+ * the bench's own task queue, which nothing polls once the bench ends.
+ */
+async function removeHousekeepingSchedules(): Promise<void> {
+  const queue = env.TEMPORAL_TASK_QUEUE as string;
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  try {
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default' });
+    for (const id of [workflowIds.eventSweep(queue), workflowIds.retention(queue)]) {
+      await client.schedule
+        .getHandle(id)
+        .delete()
+        .catch((err: unknown) => {
+          if (!(err instanceof ScheduleNotFoundError)) throw err;
+        });
+    }
+  } finally {
+    await connection.close();
   }
 }
 
