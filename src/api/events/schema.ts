@@ -17,8 +17,6 @@ import { printable } from '../fields';
  */
 export const MAX_RECORDS = 100;
 
-export const text = printable;
-
 /** `s3:ObjectCreated:Put`, `sftp.file.uploaded`: what routes match on. */
 export const eventType = z
   .string()
@@ -29,7 +27,7 @@ export const eventType = z
 const s3Record = z.object({
   eventName: z.string().min(1).max(100),
   s3: z.object({
-    bucket: z.object({ name: text(255) }),
+    bucket: z.object({ name: printable(255) }),
     object: z.object({
       key: z.string().min(1).max(4096),
       size: z.number().int().min(0).optional(),
@@ -44,10 +42,10 @@ const s3Notification = z.object({
 });
 
 const genericEvent = z.strictObject({
-  id: text(200).optional(),
+  id: printable(200).optional(),
   type: eventType,
-  source: text(200).optional(),
-  subject: text(1024).optional(),
+  source: printable(200).optional(),
+  subject: printable(1024).optional(),
   data: z.record(z.string(), z.unknown()).default({}),
 });
 

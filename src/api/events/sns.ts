@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ValidationError } from '../../lib/errors';
 import { eventWorkflowId, identityHash, type EventIdentity } from '../../lib/event-identity';
-import { text, type IncomingEvent } from './schema';
+import { printable } from '../fields';
+import type { IncomingEvent } from './schema';
 
 /**
  * Amazon SNS's envelope (docs/events.md, "AWS S3"): an S3 bucket notification
@@ -13,8 +14,8 @@ import { text, type IncomingEvent } from './schema';
  */
 const envelope = z.object({
   Type: z.enum(['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation']),
-  MessageId: text(200),
-  TopicArn: text(1024),
+  MessageId: printable(200),
+  TopicArn: printable(1024),
   Message: z.string().max(16 * 1024 * 1024),
   SubscribeURL: z.url().max(4096).optional(),
 });
